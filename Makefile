@@ -1,0 +1,43 @@
+# Two commands from a fresh clone: `make demo` and `make test`.
+# Each creates .venv with the interpreter below and installs what it needs on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEV    := $(VENV)/.installed-dev
+LAB    := $(VENV)/.installed-lab
+OUT    ?= demo-output
+
+.PHONY: demo test lint lab bench clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "custclean needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(LAB): pyproject.toml $(DEV)
+	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks]"
+	touch $@
+
+demo: $(DEV)
+	$(BIN)/custclean demo --out $(OUT)
+
+test: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lab: $(LAB)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(DEV)
+	$(BIN)/python benchmarks/bench_read.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,89 @@
+"""custclean: turn a messy customer list into clean, de-duplicated, upsert-ready JSON.
+
+The pipeline, one verb per stage::
+
+    import custclean as cc
+
+    raw = cc.read("customers.xlsx")      # every column text, plus source_row
+    mapped = cc.map_columns(raw)         # canonical field names, .mapping, .unmapped
+
+Names are loaded on first use, so ``import custclean`` stays cheap.
+
+Example:
+    >>> import custclean as cc
+    >>> "read" in cc.__all__ and "map_columns" in cc.__all__
+    True
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "read": "custclean.io",
+    "read_with_issues": "custclean.io",
+    "ReadResult": "custclean.io",
+    "ReadWarning": "custclean.io",
+    "map_columns": "custclean.mapping",
+    "MappedFrame": "custclean.mapping",
+    "MappingWarning": "custclean.mapping",
+    "header_key": "custclean.mapping",
+    "CANONICAL_FIELDS": "custclean.fields",
+    "ISSUE_CODES": "custclean.issues",
+    "CustcleanError": "custclean.errors",
+    "InputError": "custclean.errors",
+    "MappingError": "custclean.errors",
+}
+_SUBMODULES = ("demo",)
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "ISSUE_CODES",
+    "CustcleanError",
+    "InputError",
+    "MappedFrame",
+    "MappingError",
+    "MappingWarning",
+    "ReadResult",
+    "ReadWarning",
+    "__version__",
+    "demo",
+    "header_key",
+    "map_columns",
+    "read",
+    "read_with_issues",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from custclean import demo
+    from custclean.errors import CustcleanError, InputError, MappingError
+    from custclean.fields import CANONICAL_FIELDS
+    from custclean.io import ReadResult, ReadWarning, read, read_with_issues
+    from custclean.issues import ISSUE_CODES
+    from custclean.mapping import MappedFrame, MappingWarning, header_key, map_columns
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use.
+
+    Example:
+        >>> import custclean
+        >>> custclean.map_columns.__name__
+        'map_columns'
+    """
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = import_module(f"custclean.{name}")
+    else:
+        raise AttributeError(f"module 'custclean' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
