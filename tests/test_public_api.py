@@ -1,0 +1,26 @@
+import importlib
+
+import custclean
+
+
+def test_all_names_resolve_and_match_the_export_table():
+    expected = {*custclean._EXPORTS, *custclean._SUBMODULES, "__version__"}
+    assert set(custclean.__all__) == expected
+    for name in custclean.__all__:
+        assert getattr(custclean, name) is not None, name
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    try:
+        custclean.no_such_thing  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_thing" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("expected AttributeError")
+
+
+def test_py_typed_is_shipped():
+    spec = importlib.util.find_spec("custclean")
+    from pathlib import Path
+
+    assert (Path(spec.origin).parent / "py.typed").is_file()
