@@ -1,0 +1,164 @@
+"""The contract every normaliser follows, and the helper that makes them cheap.
+
+A normaliser takes a column (a polars Series of text, plus context columns such as the row's
+country) and returns a :class:`Normalized`: the new value of every row, and for every row it
+changed or rejected an issue ``code`` (from :data:`custclean.issues.ISSUE_CODES`) and a
+``message``. Rows it leaves as they are get no code. Blank input (null, or only white space)
+becomes null without an issue.
+
+Rules every normaliser keeps:
+
+- it never raises on a value: anything it cannot read becomes null with code ``invalid`` (or
+  ``ambiguous``, ``implausible``, ``placeholder``…) and a message saying why;
+- it never guesses: a value is only filled or corrected when the evidence is unambiguous, and
+  every correction carries a code (``fixed``, ``fuzzy``, ``inferred``);
+- it is idempotent: normalising its own output changes nothing and yields no code;
+- it works on distinct values: :func:`map_unique` calls the per-value function once per
+  distinct input (tuple of value and context) and joins the answers back.
+
+Example:
+    >>> import polars as pl
+    >>> def upper(v: str) -> tuple[str | None, str | None, str | None]:
+    ...     return (v.upper(), "fixed", "upper-cased") if v != v.upper() else (v, None, None)
+    >>> out = map_unique(upper, pl.Series(["ab", "AB", None, "ab"]))
+    >>> out.value.to_list(), out.code.to_list()
+    (['AB', 'AB', None, 'AB'], ['fixed', None, None, 'fixed'])
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+__all__ = ["Normalized", "blank_to_null", "map_unique"]
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """What a normaliser returns for a column of ``n`` rows.
+
+    ``value``, ``code`` and ``message`` are String Series of length ``n``; ``extra`` holds
+    further output columns of length ``n`` by name (a phone's extension and number type, a
+    name's honorific and suffix); ``notes`` holds column-level decisions (the date order chosen
+    for the column, say) for the run's manifest.
+
+    Example:
+        >>> none = pl.Series([None], dtype=pl.String)
+        >>> Normalized(pl.Series(["x"]), none, none).value.len()
+        1
+    """
+
+    value: pl.Series
+    code: pl.Series
+    message: pl.Series
+    extra: dict[str, pl.Series] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self, name: str = "value") -> pl.DataFrame:
+        """Return value, code, message and the extra columns side by side.
+
+        Example:
+            >>> n = map_unique(lambda v: (v, None, None), pl.Series(["a"]))
+            >>> n.to_frame("email").columns
+            ['email', 'code', 'message']
+        """
+        return pl.DataFrame(
+            {
+                name: self.value.alias(name),
+                "code": self.code.alias("code"),
+                "message": self.message.alias("message"),
+                **{k: v.alias(k) for k, v in self.extra.items()},
+            }
+        )
+
+
+def blank_to_null(values: pl.Series) -> pl.Series:
+    """Cast to text and turn blank values (null, empty, only white space) into null.
+
+    Example:
+        >>> blank_to_null(pl.Series(["a", " ", "", None])).to_list()
+        ['a', None, None, None]
+    """
+    text = values.cast(pl.String)
+    return text.set(text.str.strip_chars().fill_null("") == "", None)  # type: ignore[arg-type]
+
+
+#: Below this many distinct inputs a process pool costs more than it saves.
+PARALLEL_MIN = 20_000
+
+
+def _apply_chunk(func: Callable[..., tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> list[Any]:
+    return [func(*row) for row in rows]
+
+
+def _apply(
+    func: Callable[..., tuple[Any, ...]], rows: list[tuple[Any, ...]], parallel: bool
+) -> list[Any]:
+    workers = min(os.cpu_count() or 1, 8)
+    if not parallel or workers < 2 or len(rows) < PARALLEL_MIN:
+        return _apply_chunk(func, rows)
+    size = -(-len(rows) // (workers * 4))
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
+    # "spawn" keeps the workers clear of polars' thread pool (fork can deadlock it).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = pool.map(_apply_chunk, [func] * len(chunks), chunks)
+        return [answer for part in parts for answer in part]
+
+
+def map_unique(
+    func: Callable[..., tuple[Any, ...]],
+    values: pl.Series,
+    *context: pl.Series | str | None,
+    extra_names: Sequence[str] = (),
+    parallel: bool = False,
+) -> Normalized:
+    """Apply a per-value function once per distinct (value, context…) and map back to rows.
+
+    ``func(value, *context)`` is called with a non-blank ``value`` (str) and the context values
+    of that row (str or None) and returns ``(new_value, code, message, *extras)`` in the order
+    of ``extra_names``. Blank values are not passed to ``func``: they come back null with no
+    code and null extras. A context given as a plain string (or None) applies to every row.
+    ``parallel=True`` spreads large inputs over a process pool (``func`` must then be a
+    module-level function); the answers are the same, in the same order.
+
+    Example:
+        >>> out = map_unique(lambda v, c: (f"{v}-{c}", None, None), pl.Series(["a", "a"]), "US")
+        >>> out.value.to_list()
+        ['a-US', 'a-US']
+    """
+    n = values.len()
+    cols: dict[str, pl.Series] = {"__v": blank_to_null(values)}
+    for i, ctx in enumerate(context):
+        if isinstance(ctx, pl.Series):
+            cols[f"__c{i}"] = ctx.cast(pl.String)
+        else:
+            cols[f"__c{i}"] = pl.Series([ctx] * n, dtype=pl.String)
+    frame = pl.DataFrame(cols)
+    keys = list(cols)
+    distinct = frame.filter(pl.col("__v").is_not_null()).unique(keys, maintain_order=True)
+    out_names = ["__value", "__code", "__message", *extra_names]
+    answers = _apply(func, list(distinct.iter_rows()), parallel)
+    width = len(out_names)
+    for answer in answers:
+        if len(answer) != width:
+            raise ValueError(f"{func!r} returned {len(answer)} items, expected {width}")
+    table = pl.DataFrame(
+        answers if answers else None,
+        schema={name: pl.String for name in out_names},
+        orient="row",
+    )
+    mapped = pl.concat([distinct, table], how="horizontal")
+    joined = frame.join(mapped, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return Normalized(
+        value=joined["__value"].alias("value"),
+        code=joined["__code"].alias("code"),
+        message=joined["__message"].alias("message"),
+        extra={name: joined[name].alias(name) for name in extra_names},
+    )
