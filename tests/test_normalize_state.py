@@ -237,19 +237,20 @@ def test_a_code_already_in_normal_form_fills_the_country_without_an_issue():
 )
 def test_several_countries_are_ambiguous(value, candidates):
     got, code, message, state_country, listed = one(value, None)
-    assert (got, code, state_country) == (None, "ambiguous", None)
+    # Kept as written: it is evidence, and a later run with the country resolves it.
+    assert (got, code, state_country) == (value, "ambiguous", None)
     assert set(candidates) <= set(listed.split(","))
     assert listed.split(",") == sorted(listed.split(","))
     assert message.startswith(f"'{value}' names a subdivision in ")
-    assert message.endswith("; give the country; left empty")
+    assert message.endswith("; give the country; kept as written")
 
 
 def test_a_subdivision_that_is_also_a_country_is_ambiguous_without_a_country():
     assert one("Georgia", None) == (
-        None,
+        "Georgia",
         "ambiguous",
         "'Georgia' is a state of the United States (US) and also the country Georgia (GE); "
-        "give the country; left empty",
+        "give the country; kept as written",
         None,
         "US",
     )
@@ -361,7 +362,8 @@ def test_not_guessed(value, country):
 
 def test_country_as_a_series_with_nulls_and_unnormalised_values():
     out = run(["CA", "CA", "CA", "ON", "Ontario"], ["US", None, "USA", "Canada", "Xyz"])
-    assert [row[0] for row in out] == ["CA", None, "CA", "ON", "ON"]
+    assert [row[0] for row in out] == ["CA", "CA", "CA", "ON", "ON"]  # 2nd: ambiguous, kept
+    assert [row[1] for row in out][1] == "ambiguous"
     assert [row[3] for row in out] == ["US", None, "US", "CA", "CA"]
 
 
@@ -410,12 +412,18 @@ def test_never_raises_keeps_length_and_is_idempotent(rows):
         rows, out.value, out.code, out.message, out.extra["state_country"], strict=True
     ):
         assert (code is None) == (message is None)
-        assert (got is None) == (where is None)
+        if code == "ambiguous" and got is not None:  # kept as written: no country yet
+            assert where is None and got == " ".join(value.split())
+        else:
+            assert (got is None) == (where is None)
         if code is None and value is not None and value.strip():
             assert got == value
     again = normalize_state(out.value, out.extra["state_country"])
     assert again.value.to_list() == out.value.to_list()
-    assert again.code.null_count() == n
+    # Only the values kept as written are flagged again, unchanged.
+    flagged = again.code.is_not_null()
+    assert (again.value.filter(flagged) == out.value.filter(flagged)).all()
+    assert set(again.code.drop_nulls().to_list()) <= {"ambiguous"}
 
 
 # --- throughput --------------------------------------------------------------------------

@@ -346,6 +346,16 @@ def _empty(code: str, message: str, candidates: str | None = None) -> _Answer:
     return None, code, message, None, candidates
 
 
+def _kept(value: str, message: str, candidates: str | None) -> _Answer:
+    """A value that names subdivisions in several countries while the row has none.
+
+    It is kept as written (white space tidied), flagged ``ambiguous``: it is real evidence, and
+    emptying it would let a second cleaning run infer a country from weaker evidence. Once the
+    row's country is known, the value resolves.
+    """
+    return " ".join(value.split()), "ambiguous", message, None, candidates
+
+
 def _resolved(
     index: _StateIndex, value: str, pair: tuple[str, str], inferred: bool, candidates: str | None
 ) -> _Answer:
@@ -463,23 +473,23 @@ def _without_country(index: _StateIndex, value: str, text: str, keys: list[str])
     if len(countries) == 1:
         country = countries[0]
         if len(hits) > 1:
-            return _empty(
-                "ambiguous", _one_of(index, value, country, [c for _, c in hits]), candidates
-            )
+            message = _one_of(index, value, country, [c for _, c in hits])
+            return _kept(value, message.replace("; left empty", "; kept as written"), candidates)
         also = [c for c in _names_country(text) if c != country]
         if also:
             kind = _article(index.subdivisions[hits[0]].kind)
             message = (
                 f"{show(value)} is {kind} of {_where(country)} and also the country "
-                f"{_where(also[0])}; give the country; left empty"
+                f"{_where(also[0])}; give the country; kept as written"
             )
-            return _empty("ambiguous", message, candidates)
+            return _kept(value, message, candidates)
         return _resolved(index, value, hits[0], True, candidates)
     if countries:
         message = (
-            f"{show(value)} names a subdivision in {_list(countries)}; give the country; left empty"
+            f"{show(value)} names a subdivision in {_list(countries)}; give the country; "
+            "kept as written"
         )
-        return _empty("ambiguous", message, candidates)
+        return _kept(value, message, candidates)
     part = _from_parts(index, text, None)
     if part is not None:
         return _resolved(index, value, part, True, candidates)
@@ -507,7 +517,7 @@ def state_code(text: str, country: str | None) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
     answer = _normalize_one(text, country, 101.0)  # a threshold above 100 turns near matches off
-    return answer[0]
+    return None if answer[1] == "ambiguous" else answer[0]
 
 
 def normalize_state(
