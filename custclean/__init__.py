@@ -6,6 +6,9 @@ The pipeline, one verb per stage::
 
     raw = cc.read("customers.xlsx")      # every column text, plus source_row
     mapped = cc.map_columns(raw)         # canonical field names, .mapping, .unmapped
+    cleaned = cc.clean(mapped, region="US")   # normalised values, .issues
+
+and one column at a time: ``pl.col("Mobile").custclean.phone(region="US")``.
 
 Names are loaded on first use, so ``import custclean`` stays cheap.
 
@@ -22,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# The polars namespace is registered on import (it imports nothing heavy itself).
+import custclean.namespace  # noqa: F401
+
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "read": "custclean.io",
@@ -29,6 +35,9 @@ _EXPORTS: dict[str, str] = {
     "ReadResult": "custclean.io",
     "ReadWarning": "custclean.io",
     "map_columns": "custclean.mapping",
+    "clean": "custclean.cleaning",
+    "CleanResult": "custclean.cleaning",
+    "Normalized": "custclean.normalize._core",
     "MappedFrame": "custclean.mapping",
     "MappingWarning": "custclean.mapping",
     "header_key": "custclean.mapping",
@@ -38,33 +47,39 @@ _EXPORTS: dict[str, str] = {
     "InputError": "custclean.errors",
     "MappingError": "custclean.errors",
 }
-_SUBMODULES = ("demo",)
+_SUBMODULES = ("demo", "normalize")
 
 __all__ = [
     "CANONICAL_FIELDS",
     "ISSUE_CODES",
+    "CleanResult",
     "CustcleanError",
     "InputError",
     "MappedFrame",
     "MappingError",
     "MappingWarning",
+    "Normalized",
     "ReadResult",
     "ReadWarning",
     "__version__",
+    "clean",
     "demo",
     "header_key",
     "map_columns",
+    "normalize",
     "read",
     "read_with_issues",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from custclean import demo
+    from custclean import demo, normalize
+    from custclean.cleaning import CleanResult, clean
     from custclean.errors import CustcleanError, InputError, MappingError
     from custclean.fields import CANONICAL_FIELDS
     from custclean.io import ReadResult, ReadWarning, read, read_with_issues
     from custclean.issues import ISSUE_CODES
     from custclean.mapping import MappedFrame, MappingWarning, header_key, map_columns
+    from custclean.normalize._core import Normalized
 
 
 def __getattr__(name: str) -> Any:

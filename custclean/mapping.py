@@ -246,30 +246,37 @@ def _split_names(full: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
     return first, out["last"], out["how"]
 
 
-def _as_text_frame(frame: Any) -> pl.DataFrame:
-    """Accept what ``read`` returns; anything else goes through ``read`` first."""
+def _as_text_frame(frame: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Accept what ``read`` or ``read_with_issues`` returns; read anything else first.
+
+    Returns the text frame and the issues found while reading it.
+    """
+    from custclean.io import ReadResult, read_with_issues
+
+    if isinstance(frame, ReadResult):
+        return frame.data, frame.issues
     if isinstance(frame, pl.DataFrame) and "source_row" in frame.columns:
         others = [c for c in frame.columns if c != "source_row"]
         if all(frame.schema[c] == pl.String for c in others):
-            return frame
-    from custclean.io import read
-
-    return read(frame)
+            return frame, empty_issues()
+    result = read_with_issues(frame)
+    return result.data, result.issues
 
 
 def map_columns(frame: Any, overrides: Mapping[str, str | None] | None = None) -> MappedFrame:
     """Rename source headers to the canonical fields and split whole names.
 
-    ``frame`` is what :func:`custclean.read` returns (any other polars or pandas frame is
-    read first). ``overrides`` maps a source column to a field (or to ``None`` to leave it
-    unmapped) and beats every other evidence.
+    ``frame`` is what :func:`custclean.read` or :func:`custclean.read_with_issues` returns
+    (the latter's issues are carried over; any other polars or pandas frame is read first).
+    ``overrides`` maps a source column to a field (or to ``None`` to leave it unmapped) and
+    beats every other evidence.
 
     Example:
         >>> raw = pl.DataFrame({"Full Name": ["Smith, John", "Juan de la Cruz"]})
         >>> map_columns(raw).data.select("first_name", "last_name").rows()
         [('John', 'Smith'), ('Juan', 'de la Cruz')]
     """
-    data = _as_text_frame(frame)
+    data, read_issues = _as_text_frame(frame)
     columns = [c for c in data.columns if c != "source_row"]
     override = _check_overrides(columns, overrides)
     claims = {c: _claim(c, data[c], override) for c in columns}
@@ -418,7 +425,7 @@ def map_columns(frame: Any, overrides: Mapping[str, str | None] | None = None) -
         orient="row",
     )
     issues = issues_frame(issue_rows) if issue_rows else empty_issues()
-    issues = issues.cast(ISSUE_SCHEMA)
+    issues = pl.concat([read_issues.cast(ISSUE_SCHEMA), issues.cast(ISSUE_SCHEMA)])
     present = tuple(
         f for f in CANONICAL_FIELDS
         if f in source_of or (full_col is not None and f in ("first_name", "last_name"))

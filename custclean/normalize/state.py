@@ -347,7 +347,7 @@ def _empty(code: str, message: str, candidates: str | None = None) -> _Answer:
 
 
 def _kept(value: str, message: str, candidates: str | None) -> _Answer:
-    """A value that names subdivisions in several countries while the row has none.
+    """Keep a value that names subdivisions in several countries while the row has none.
 
     It is kept as written (white space tidied), flagged ``ambiguous``: it is real evidence, and
     emptying it would let a second cleaning run infer a country from weaker evidence. Once the
@@ -541,7 +541,7 @@ def normalize_state(
         ...     pl.Series([None, "US", "US", None, "CA"]),
         ... )
         >>> out.value.to_list()
-        ['BY', 'NY', 'CA', None, 'ON']
+        ['BY', 'NY', 'CA', 'CA', 'ON']
         >>> out.code.to_list()
         ['fixed', 'fixed', 'fuzzy', 'ambiguous', 'fixed']
         >>> out.extra["state_country"].to_list()

@@ -1,0 +1,577 @@
+"""Run every normaliser over a mapped frame and collect the audit trail.
+
+The order matters because fields inform each other: the country is read first, then the state
+within it and the phones with it as their region; a blank country is then inferred from an
+unambiguous state, the phones' country codes, or the run's default region — in that order, and
+only when the evidence agrees — and the state and phones of those rows are read again. Postal
+codes are checked against the final country and state, dates use the country as tie-breaker.
+
+Example:
+    >>> import polars as pl
+    >>> import custclean as cc
+    >>> raw = pl.DataFrame({"E-mail": [" Ann@X.com "], "Country": ["U.S.A."], "Zip": ["2134"]})
+    >>> result = cc.clean(cc.map_columns(raw), region="US")
+    >>> result.data.select("email", "country", "zip").row(0)
+    ('ann@x.com', 'US', '02134')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+from custclean.fields import CANONICAL_FIELDS
+from custclean.issues import ISSUE_SCHEMA, empty_issues
+from custclean.normalize._core import Normalized, blank_to_null
+
+__all__ = ["EXTRA_FIELDS", "CleanResult", "clean"]
+
+#: Columns the cleaner adds beside the canonical fields, after them in this order.
+EXTRA_FIELDS: tuple[str, ...] = (
+    "honorific",
+    "suffix",
+    "cell_phone_ext",
+    "cell_phone_type",
+    "work_phone_ext",
+    "work_phone_type",
+)
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """The cleaned frame and the issues that explain every change.
+
+    ``data``: ``source_row``, the canonical fields in their normalised forms, the extra fields
+    (:data:`EXTRA_FIELDS`), then every other column untouched. ``issues``: one row per change
+    or rejection (``source_row, field, code, value, result, message``), including those of the
+    read and mapping steps when they were passed in. ``notes``: column-level decisions, such
+    as the date order chosen for each date column and the countries inferred.
+
+    Example:
+        >>> r = clean(pl.DataFrame({"Sex": ["W"]}))
+        >>> gender = r.issues.filter(pl.col("field") == "gender")
+        >>> r.data["gender"].to_list(), gender["code"].to_list()
+        (['female'], ['fixed'])
+    """
+
+    data: pl.DataFrame
+    issues: pl.DataFrame
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pl.DataFrame:
+        """Count, per canonical field, the values that are valid, fixed, inferred, rejected, empty.
+
+        ``valid`` counts non-empty values that needed no change; ``rejected`` counts values
+        that were emptied (invalid, ambiguous, implausible, placeholder…).
+
+        Example:
+            >>> clean(pl.DataFrame({"Sex": ["W", "male", "?"]})).summary().filter(
+            ...     pl.col("field") == "gender"
+            ... ).row(0)
+            ('gender', 3, 1, 1, 0, 0, 1, 1)
+        """
+        rows = []
+        by_field = self.issues.filter(pl.col("source_row").is_not_null())
+        n = self.data.height
+        for name in CANONICAL_FIELDS:
+            issues = by_field.filter(pl.col("field") == name)
+            filled = int(self.data[name].is_not_null().sum())
+            changed_rows = issues.filter(pl.col("result").is_not_null())
+            fixed = changed_rows.filter(pl.col("code").is_in(["fixed", "fuzzy"]))
+            inferred = issues.filter(pl.col("code") == "inferred")
+            emptied = issues.filter(pl.col("result").is_null())["source_row"].n_unique()
+            touched = changed_rows["source_row"].n_unique()
+            rows.append(
+                (
+                    name,
+                    n,
+                    filled - touched if filled >= touched else 0,
+                    fixed["source_row"].n_unique(),
+                    inferred["source_row"].n_unique(),
+                    int(issues.filter(pl.col("code") == "conflict").height),
+                    emptied,
+                    n - filled,
+                )
+            )
+        return pl.DataFrame(
+            rows,
+            schema=[
+                ("field", pl.String),
+                ("rows", pl.Int64),
+                ("valid", pl.Int64),
+                ("fixed", pl.Int64),
+                ("inferred", pl.Int64),
+                ("conflict", pl.Int64),
+                ("rejected", pl.Int64),
+                ("empty", pl.Int64),
+            ],
+            orient="row",
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"CleanResult({self.data.height} rows, {self.issues.height} issues: "
+            + ", ".join(
+                f"{code} {count}"
+                for code, count in self.issues.group_by("code").len().sort("code").iter_rows()
+            )
+            + ")"
+        )
+
+
+def _as_mapped(frame: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return (data with canonical columns, earlier issues) from whatever was passed."""
+    from custclean.mapping import MappedFrame, map_columns
+
+    if isinstance(frame, CleanResult):
+        frame = frame.data
+    if isinstance(frame, MappedFrame):
+        return frame.data, frame.issues
+    mapped = map_columns(frame)
+    return mapped.data, mapped.issues
+
+
+def _issue_rows(
+    source_row: pl.Series, field_name: str, original: pl.Series, result: Normalized
+) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {
+            "source_row": source_row.cast(pl.Int64),
+            "field": pl.Series([field_name] * source_row.len(), dtype=pl.String),
+            "code": result.code.cast(pl.String),
+            "value": original.cast(pl.String),
+            "result": result.value.cast(pl.String),
+            "message": result.message.cast(pl.String),
+        }
+    )
+    return frame.filter(pl.col("code").is_not_null())
+
+
+def _replace_rows(base: Normalized, mask: pl.Series, redo: Normalized) -> Normalized:
+    """Take ``redo``'s answers (computed on the rows where mask is true) for those rows."""
+    idx = mask.arg_true()
+
+    def put(old: pl.Series, new: pl.Series) -> pl.Series:
+        return old.scatter(idx, new) if idx.len() else old
+
+    extra = {k: put(v.clone(), redo.extra[k]) for k, v in base.extra.items() if k in redo.extra}
+    return Normalized(
+        value=put(base.value.clone(), redo.value),
+        code=put(base.code.clone(), redo.code),
+        message=put(base.message.clone(), redo.message),
+        extra={**base.extra, **extra},
+        notes=base.notes,
+    )
+
+
+def _infer_country(
+    given: pl.Series,
+    country: Normalized,
+    state: Normalized,
+    phones: Sequence[Normalized],
+    region: str | None,
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Infer blank countries. Returns (country, code, message) for every row."""
+    phone_regions = [p.extra.get("region") for p in phones]
+    frame = pl.DataFrame(
+        {
+            "given": blank_to_null(given),
+            "value": country.value,
+            "state_country": state.extra["state_country"],
+            "candidates": state.extra["state_candidates"],
+            **{f"p{i}": r for i, r in enumerate(phone_regions) if r is not None},
+        }
+    )
+    pcols = [c for c in frame.columns if c.startswith("p")]
+    answers: dict[tuple[Any, ...], tuple[str | None, str | None, str | None]] = {}
+    keys = ["state_country", "candidates", *pcols]
+    blank = frame.filter(pl.col("given").is_null())
+    for row in blank.select(keys).unique(maintain_order=True).iter_rows():
+        st_country, cands, *regions = row
+        answers[tuple(row)] = _decide_country(st_country, cands, regions, region)
+    if not answers:
+        none = pl.Series([None] * frame.height, dtype=pl.String)
+        return country.value, none, none
+    table = pl.DataFrame(
+        [(*k, *v) for k, v in answers.items()],
+        schema=[*(f"k_{k}" for k in keys), "inf_value", "inf_code", "inf_message"],
+        orient="row",
+    )
+    table = table.cast({c: pl.String for c in table.columns})
+    joined = frame.join(
+        table,
+        left_on=keys,
+        right_on=[f"k_{k}" for k in keys],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    ).with_columns(
+        pl.when(pl.col("given").is_null()).then(pl.col(c)).otherwise(None).alias(c)
+        for c in ("inf_value", "inf_code", "inf_message")
+    )
+    value = joined.select(pl.coalesce("inf_value", "value"))["inf_value"]
+    return value, joined["inf_code"], joined["inf_message"]
+
+
+def _supported(frame: pl.DataFrame, value_cols: Sequence[str], check: Any) -> pl.DataFrame:
+    """For each row, the candidate countries in which every given value checks out.
+
+    ``frame`` has ``row``, ``cand`` (comma-separated candidates) and the value columns;
+    ``check(values, countries)`` returns a boolean Series. Returns ``row, support`` (a sorted
+    list of countries), only for rows with at least one value and one supported country.
+    """
+    tries = (
+        frame.select("row", "cand", *value_cols)
+        .with_columns(pl.col("cand").str.split(","))
+        .explode("cand")
+        .unpivot(index=["row", "cand"], value_name="v")
+        .filter(pl.col("v").is_not_null())
+    )
+    if tries.height == 0:
+        return pl.DataFrame(schema={"row": pl.Int64, "support": pl.List(pl.String)})
+    ok = check(tries["v"], tries["cand"])
+    return (
+        tries.with_columns(ok=ok, n=pl.col("variable").n_unique().over("row"))
+        .group_by("row", "cand")
+        .agg(pl.col("ok").sum(), pl.col("n").first())
+        .filter(pl.col("ok") == pl.col("n"))
+        .group_by("row")
+        .agg(pl.col("cand").sort().alias("support"))
+    )
+
+
+def _settle_by_evidence(
+    inferred: tuple[pl.Series, pl.Series, pl.Series],
+    candidates: pl.Series,
+    raw_phones: Sequence[pl.Series],
+    raw_zip: pl.Series,
+    parallel: bool,
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Settle rows whose state names a subdivision in several countries by phones and ZIP.
+
+    Each kind of evidence gives the state's countries it fits: the phones ("0176 93256064")
+    those in which every phone of the row is a valid number, the postal code ("M5V 2T6")
+    those whose known postal format it fits (see below). Evidence that fits none of them says
+    nothing.
+    The country is inferred only when what the evidence fits narrows to exactly one country;
+    if phones and postal code point to different countries, nothing is inferred.
+    """
+    from custclean.normalize.phone import normalize_phone
+    from custclean.normalize.postal import _formats, normalize_postal
+
+    value, code, message = inferred
+    open_rows = (code == "ambiguous") & candidates.is_not_null()
+    if not open_rows.any():
+        return inferred
+    frame = pl.DataFrame(
+        {
+            "row": pl.int_range(0, value.len(), eager=True),
+            "cand": candidates,
+            **{f"p{i}": p.cast(pl.String) for i, p in enumerate(raw_phones)},
+            "zip": raw_zip.cast(pl.String),
+        }
+    ).filter(open_rows)
+
+    def phone_ok(values: pl.Series, countries: pl.Series) -> pl.Series:
+        read = normalize_phone(values, countries, parallel=parallel)
+        return read.value.is_not_null() & (read.extra["region"] == countries).fill_null(False)
+
+    known = set(_formats())
+
+    def zip_fits(values: pl.Series, countries: pl.Series, *, as_written: bool) -> pl.Series:
+        read = normalize_postal(values, countries)
+        fits = read.value.is_not_null() & countries.is_in(list(known))
+        if as_written:
+            fits &= (
+                read.value.str.replace_all(r"[^0-9A-Za-z]", "").str.to_uppercase()
+                == values.str.replace_all(r"[^0-9A-Za-z]", "").str.to_uppercase()
+            ).fill_null(False)
+        return fits
+
+    phones = _supported(frame, [c for c in frame.columns if c.startswith("p")], phone_ok)
+    # A postal code is evidence only if it fits some candidate as written ("1067" fits HU);
+    # it then supports every candidate it fits with lost zeros restored ("01067" in DE), so a
+    # code that is ambiguous that way settles nothing, and "402" (fits nowhere as written)
+    # says nothing at all.
+    exact = _supported(frame, ["zip"], lambda v, c: zip_fits(v, c, as_written=True))
+    padded = _supported(frame, ["zip"], lambda v, c: zip_fits(v, c, as_written=False))
+    zips = padded.join(exact.select("row"), on="row", how="semi")
+    both = (
+        frame.select("row")
+        .join(phones.rename({"support": "by_phone"}), on="row", how="left")
+        .join(zips.rename({"support": "by_zip"}), on="row", how="left")
+        .with_columns(
+            pl.when(pl.col("by_phone").is_null())
+            .then(pl.col("by_zip"))
+            .when(pl.col("by_zip").is_null())
+            .then(pl.col("by_phone"))
+            .otherwise(pl.col("by_phone").list.set_intersection(pl.col("by_zip")))
+            .alias("support")
+        )
+        .filter(pl.col("support").list.len() == 1)
+        .with_columns(
+            pl.col("support").list.first(),
+            pl.concat_str(
+                pl.when(pl.col("by_phone").is_not_null()).then(pl.lit("the phones")),
+                pl.when(pl.col("by_zip").is_not_null()).then(pl.lit("the postal code")),
+                separator=" and ",
+                ignore_nulls=True,
+            ).alias("by"),
+        )
+        .sort("row")
+    )
+    if both.height == 0:
+        return inferred
+    idx = both["row"]
+    notes = pl.Series(
+        [
+            f"country {c} inferred: the state names a subdivision in several countries and "
+            f"{by} fit only {c} of them"
+            for c, by in both.select("support", "by").iter_rows()
+        ],
+        dtype=pl.String,
+    )
+    return (
+        value.clone().scatter(idx, both["support"]),
+        code.clone().scatter(idx, pl.Series(["inferred"] * idx.len(), dtype=pl.String)),
+        message.clone().scatter(idx, notes),
+    )
+
+
+def _decide_country(
+    state_country: str | None,
+    candidates: str | None,
+    phone_regions: Sequence[str | None],
+    region: str | None,
+) -> tuple[str | None, str | None, str | None]:
+    phones = sorted({r for r in phone_regions if r and r != "ZZ" and r != "001"})
+    cands = set(candidates.split(",")) if candidates else set()
+    if state_country:
+        cands = {state_country}
+    if len(phones) > 1:
+        return None, "conflict", f"the phones belong to {' and '.join(phones)}: country left empty"
+    phone = phones[0] if phones else None
+    if len(cands) == 1:
+        (only,) = cands
+        if phone and phone != only:
+            return (
+                None,
+                "conflict",
+                f"the state belongs to {only} but the phone to {phone}: country left empty",
+            )
+        why = "the state and the phone agree" if phone else "from the state"
+        return only, "inferred", f"country {only} inferred: {why}"
+    if cands:
+        shown = ", ".join(sorted(cands))
+        if phone and phone in cands:
+            return phone, "inferred", f"country {phone} inferred: the state and the phone agree"
+        if phone:
+            return None, "conflict", f"the state exists in {shown} but the phone is from {phone}"
+        if region and region in cands:
+            return (
+                region,
+                "inferred",
+                f"country {region} inferred: the state exists in the run's region {region}",
+            )
+        return None, "ambiguous", f"the state exists in {shown}; country left empty"
+    if phone:
+        return phone, "inferred", f"country {phone} inferred from the phone's country code"
+    if region:
+        return region, "inferred", f"country {region} is the run's default region"
+    return None, None, None
+
+
+def clean(
+    mapped: Any,
+    region: str | None = "US",
+    *,
+    note_types: Sequence[str] | None = None,
+    date_order: Literal["auto", "mdy", "dmy", "ymd"] = "auto",
+    dates: Sequence[str] = (),
+    today: dt.date | None = None,
+    infer_country: bool = True,
+    parallel: bool = True,
+) -> CleanResult:
+    """Normalise every canonical field and explain every change.
+
+    ``mapped`` is a :class:`~custclean.mapping.MappedFrame` (its issues are carried over), a
+    frame with canonical column names, or any frame :func:`~custclean.map_columns` can map.
+    ``region`` is the run's default country (alpha-2) for phones without a country code and
+    for rows with no country at all. ``note_types`` lists the note type names the account
+    knows. ``dates`` names further date columns (not dob) to normalise as plain dates.
+    ``today`` fixes the reference date for birth-date plausibility (default: today).
+
+    Example:
+        >>> r = clean(pl.DataFrame({"Mobile": ["(312) 555-0123"], "State": ["Calif."]}))
+        >>> r.data.select("cell_phone", "state", "country").row(0)
+        ('+13125550123', 'CA', 'US')
+    """
+    from custclean.normalize.country import normalize_country
+    from custclean.normalize.dates import normalize_date
+    from custclean.normalize.email import normalize_email
+    from custclean.normalize.gender import normalize_gender
+    from custclean.normalize.name import normalize_name
+    from custclean.normalize.note_type import normalize_note_type
+    from custclean.normalize.phone import normalize_phone
+    from custclean.normalize.postal import normalize_postal
+    from custclean.normalize.state import normalize_state
+    from custclean.normalize.text import normalize_integer, normalize_text
+
+    data, earlier = _as_mapped(mapped)
+    region = region.upper() if region else None
+    rows = data["source_row"]
+    results: dict[str, Normalized] = {}
+    notes: dict[str, Any] = {"region": region}
+
+    country = normalize_country(data["country"])
+    state = normalize_state(data["state"], country.value)
+    cell = normalize_phone(
+        data["cell_phone"], country.value, default_region=region, expect="mobile", parallel=parallel
+    )
+    work = normalize_phone(
+        data["work_phone"], country.value, default_region=region, parallel=parallel
+    )
+    country_value = country.value
+    if infer_country:
+        country_value, inf_code, inf_message = _infer_country(
+            data["country"], country, state, [cell, work], region
+        )
+        country_value, inf_code, inf_message = _settle_by_evidence(
+            (country_value, inf_code, inf_message),
+            state.extra["state_candidates"],
+            [data["cell_phone"], data["work_phone"]],
+            data["zip"],
+            parallel,
+        )
+        inferred = inf_code.is_not_null()
+        country = Normalized(
+            value=country_value,
+            code=pl.select(pl.coalesce(inf_code, country.code)).to_series(),
+            message=pl.select(pl.coalesce(inf_message, country.message)).to_series(),
+            extra=country.extra,
+        )
+        changed = inferred & country_value.is_not_null()
+        if changed.any():
+            sub = changed
+            state = _replace_rows(
+                state,
+                sub,
+                normalize_state(data["state"].filter(sub), country_value.filter(sub)),
+            )
+            cell = _replace_rows(
+                cell,
+                sub,
+                normalize_phone(
+                    data["cell_phone"].filter(sub),
+                    country_value.filter(sub),
+                    default_region=region,
+                    expect="mobile",
+                    parallel=parallel,
+                ),
+            )
+            work = _replace_rows(
+                work,
+                sub,
+                normalize_phone(
+                    data["work_phone"].filter(sub),
+                    country_value.filter(sub),
+                    default_region=region,
+                    parallel=parallel,
+                ),
+            )
+        notes["countries_inferred"] = int(changed.sum())
+    results["country"] = country
+    results["state"] = state
+    results["cell_phone"] = cell
+    results["work_phone"] = work
+    results["zip"] = normalize_postal(data["zip"], country.value, state.value)
+    dob = normalize_date(
+        data["dob"], country=country.value, order=date_order, kind="dob", today=today
+    )
+    results["dob"] = dob
+    notes["dob"] = dob.notes
+    results["email"] = normalize_email(data["email"])
+    first = normalize_name(data["first_name"], kind="person")
+    last = normalize_name(data["last_name"], kind="person")
+    results["first_name"] = first
+    results["last_name"] = last
+    results["company"] = normalize_name(data["company"], kind="company")
+    results["city"] = normalize_name(data["city"], kind="place")
+    results["address1"] = normalize_name(data["address1"], kind="address")
+    results["address2"] = normalize_name(data["address2"], kind="address")
+    results["gender"] = normalize_gender(data["gender"])
+    results["note_type"] = normalize_note_type(data["note_type"], note_types)
+    results["customer_code"] = normalize_text(data["customer_code"])
+    results["notes"] = normalize_text(data["notes"])
+    results["location_id"] = normalize_integer(data["location_id"])
+
+    extra_date_results: dict[str, Normalized] = {}
+    for name in dates:
+        if name not in data.columns:
+            from custclean.errors import MappingError
+
+            raise MappingError(
+                "dates names a column the data does not have",
+                column=name,
+                hint=f"the columns are: {', '.join(data.columns)}",
+            )
+        out = normalize_date(data[name], country=country.value, order=date_order, kind="date")
+        extra_date_results[name] = out
+        notes[name] = out.notes
+
+    columns: dict[str, pl.Series] = {"source_row": rows}
+    for name in CANONICAL_FIELDS:
+        columns[name] = results[name].value.alias(name)
+
+    def pick(*candidates: pl.Series | None) -> pl.Series | None:
+        present = [c for c in candidates if c is not None]
+        if not present:
+            return None
+        return pl.select(pl.coalesce(present)).to_series()
+
+    extras: dict[str, pl.Series | None] = {
+        "honorific": pick(first.extra.get("honorific"), last.extra.get("honorific")),
+        "suffix": pick(last.extra.get("suffix"), first.extra.get("suffix")),
+        "cell_phone_ext": cell.extra.get("ext"),
+        "cell_phone_type": cell.extra.get("type"),
+        "work_phone_ext": work.extra.get("ext"),
+        "work_phone_type": work.extra.get("type"),
+    }
+    riding = [c for c in data.columns if c != "source_row" and c not in CANONICAL_FIELDS]
+    for name in EXTRA_FIELDS:
+        new = extras[name]
+        if new is None:
+            new = pl.Series(name, [None] * data.height, dtype=pl.String)
+        if name in riding:  # a frame cleaned before: keep what it held
+            new = pick(new, data[name]) if new is not None else data[name]
+            riding.remove(name)
+        assert new is not None
+        columns[name] = new.cast(pl.String).alias(name)
+    for name in riding:
+        if name in extra_date_results:
+            columns[name] = extra_date_results[name].value.alias(name)
+        else:
+            columns[name] = data[name]
+    cleaned = pl.DataFrame(columns)
+
+    parts = [earlier.cast(ISSUE_SCHEMA)] if earlier.height else []
+    for name in CANONICAL_FIELDS:
+        parts.append(_issue_rows(rows, name, data[name], results[name]))
+    for name, out in extra_date_results.items():
+        parts.append(_issue_rows(rows, name, data[name], out))
+    issues = pl.concat(parts) if parts else empty_issues()
+    order = {name: i for i, name in enumerate(CANONICAL_FIELDS)}
+    issues = (
+        issues.with_columns(
+            pl.col("field")
+            .replace_strict(order, default=len(order), return_dtype=pl.Int64)
+            .alias("_o")
+        )
+        .sort(["source_row", "_o", "field", "code"], nulls_last=False, maintain_order=True)
+        .drop("_o")
+    )
+    return CleanResult(data=cleaned, issues=issues, notes=notes)
