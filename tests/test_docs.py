@@ -1,0 +1,24 @@
+from pathlib import Path
+
+from custclean.issues import ISSUE_CODES
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_starts_with_the_two_setup_commands():
+    head = README[: README.index("## A five-minute tour")]
+    assert "make demo" in head and "make test" in head
+
+
+def test_readme_documents_every_issue_code():
+    for code, meaning in ISSUE_CODES.items():
+        assert f"| `{code}` | {meaning} |" in README
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_no_placeholders_left_in_readme():
+    assert "_SECTION" not in README and "ISSUE_CODES_TABLE" not in README
