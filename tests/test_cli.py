@@ -70,3 +70,22 @@ def test_inspect_shows_mapping(tmp_path):
     out = cli("inspect", src)
     assert out.returncode == 0, out.stderr
     assert "last_name" in out.stdout and "zip" in out.stdout and "email" in out.stdout
+
+
+def test_clean_outputs_are_byte_identical_on_a_rerun(tmp_path):
+    import hashlib
+
+    from custclean import demo
+
+    paths = demo.write_demo(tmp_path / "in", n=300, seed=9)
+    digests = []
+    for run in ("a", "b"):
+        out = cli("clean", paths["customers.xlsx"], "--out", tmp_path / run)
+        assert out.returncode == 0, out.stderr
+        digests.append(
+            [
+                hashlib.sha256((tmp_path / run / f).read_bytes()).hexdigest()
+                for f in ("cleaned.csv", "issues.csv")
+            ]
+        )
+    assert digests[0] == digests[1]
