@@ -282,8 +282,13 @@ def _settle_by_evidence(
 
     known = set(_formats())
 
+    postal_reads: dict[int, Normalized] = {}
+
     def zip_fits(values: pl.Series, countries: pl.Series, *, as_written: bool) -> pl.Series:
-        read = normalize_postal(values, countries)
+        # Both calls explode the same rows in the same order: read the codes once.
+        if values.len() not in postal_reads:
+            postal_reads[values.len()] = normalize_postal(values, countries)
+        read = postal_reads[values.len()]
         fits = read.value.is_not_null() & countries.is_in(list(known))
         if as_written:
             fits &= (
