@@ -461,6 +461,28 @@ def _describe_dropped(address: _Address) -> str:
     return f"'{address.value}'"
 
 
+def _accepted(address: pl.Expr, local: pl.Expr, domain: pl.Expr, lookups: _Lookups) -> pl.Expr:
+    """Return a mask of lower-case addresses that are valid and no stand-in or role address.
+
+    ``local`` and ``domain`` are the parts of ``address`` around its first ``@``. The test is
+    conservative: it accepts only addresses that :func:`_syntax_error` passes on
+    :data:`_SIMPLE` alone (no email-validator call) and that :func:`_stand_in` cannot match.
+    """
+    key = local.str.replace_all(r"[._-]", "").str.strip_chars_end("0123456789")
+    key = pl.when(key.str.len_chars() >= 4).then(key).otherwise(local)
+    return (
+        address.str.contains(_PLAIN)
+        & ~address.str.contains("--", literal=True)
+        & (address.str.len_chars() <= 254)
+        & (local.str.len_chars() <= 64)
+        & (local.str.strip_chars(local.str.slice(0, 1)) != "")  # not x@…, aaa@…
+        & ~domain.str.split(".").list.last().is_in(list(_SPECIAL_TLDS))
+        & ~domain.is_in(list(lookups.domains))
+        & ~address.is_in(list(lookups.addresses))
+        & ~key.is_in(list(lookups.locals))
+    )
+
+
 def _plain(lookups: _Lookups) -> pl.Expr:
     """Return a mask of cells that hold one plain address needing at most trimming and case.
 
@@ -468,11 +490,9 @@ def _plain(lookups: _Lookups) -> pl.Expr:
     ``__domain`` (its parts around the first ``@``). The test is conservative: a cell passes
     only when :func:`_email_value` would return it trimmed and lower-cased with nothing else to
     say (no typo, no stand-in or role pattern, no email-validator call needed). Everything else
-    goes to :func:`_email_value`; a test checks that both paths agree.
+    goes to :func:`_canonical` or :func:`_email_value`; a test checks that the paths agree.
     """
     low, local, domain = pl.col("__low"), pl.col("__local"), pl.col("__domain")
-    key = local.str.replace_all(r"[._-]", "").str.strip_chars_end("0123456789")
-    key = pl.when(key.str.len_chars() >= 4).then(key).otherwise(local)
     suffix_labels = max((t.count(".") for t in lookups.tld_typos), default=0)
     suffixes = [
         domain.str.extract(rf"((?:\.[^.]+){{{n}}})$", 1)
@@ -482,17 +502,101 @@ def _plain(lookups: _Lookups) -> pl.Expr:
     ]
     return (
         (pl.col("__raw").str.len_chars() <= 80)
-        & low.str.contains(_PLAIN)
-        & ~low.str.contains("--", literal=True)
-        & (local.str.len_chars() <= 64)
-        & (local.str.strip_chars(local.str.slice(0, 1)) != "")  # not x@…, aaa@…
-        & ~domain.str.split(".").list.last().is_in(list(_SPECIAL_TLDS))
+        & _accepted(low, local, domain, lookups)
         & ~domain.is_in(list(lookups.typos))
-        & ~domain.is_in(list(lookups.domains))
-        & ~low.is_in(list(lookups.addresses))
-        & ~key.is_in(list(lookups.locals))
         & ~pl.any_horizontal(pl.lit(False), *suffixes)
     ).fill_null(False)
+
+
+# The cells _canonical reads (Rust regex syntax): one ASCII address, bare with an optional
+# "mailto:" and trailing ".", ":", ";" or ",", or in angle brackets after a display name of
+# letters, spaces, apostrophes, dots and hyphens (and commas when in double quotes). They are
+# a subset of what _split_cell reads as one address; everything else goes to _email_value.
+_ADDRESS = r"[A-Za-z0-9_%+'.-]+@[A-Za-z0-9.-]*[A-Za-z0-9]"
+_NAME = r"\p{L}\p{M}' ."
+_SHAPE = (
+    r"^[ \t\r\n]*(?:"
+    rf"(?i:mailto:)?(?P<bare>{_ADDRESS})(?P<dots>[.:]*)(?P<sep>[;,]?)"
+    rf"|(?P<name>\"[{_NAME},-]*\"|[{_NAME}-]*) *< *(?i:mailto:)?(?P<bracketed>{_ADDRESS}) *>"
+    r")[ \t\r\n]*$"
+)
+
+
+def _quote_expr(text: pl.Expr, limit: int = 80) -> pl.Expr:
+    """:func:`_quote` as a polars expression."""
+    short = pl.when(text.str.len_chars() <= limit).then(text)
+    short = short.otherwise(pl.concat_str(text.str.slice(0, limit - 1), pl.lit("…")))
+    return pl.concat_str(pl.lit("'"), short, pl.lit("'"))
+
+
+def _canonical(cells: pl.Series, lookups: _Lookups) -> pl.DataFrame:
+    """Answer, in polars, the cells that hold one address messy only in cheap ways.
+
+    Returns one row per cell with the columns ``__fast`` (answered here), ``__fvalue``,
+    ``__fcode`` and ``__fmessage``: for every ``__fast`` cell exactly what
+    :func:`_email_value` returns (value, code, message; ``kind`` is null as role addresses
+    are left to it). The cells are those of :data:`_SHAPE` whose lower-cased, typo-corrected
+    address passes :func:`_accepted`; the trimming, ``mailto:``, display name, trailing
+    punctuation and case are read off the cell, and the typo with :func:`_correct_domain`
+    itself, once per distinct domain. Equivalence tests in tests/test_normalize_email.py hold
+    the two paths together.
+    """
+    raw = pl.col("__raw")
+    parts = (
+        pl.DataFrame({"__raw": cells.cast(pl.String)})
+        .with_columns(raw.str.extract_groups(_SHAPE).alias("__shape"))
+        .unnest("__shape")
+        .with_columns(__written=pl.coalesce(pl.col("bare"), pl.col("bracketed")))
+        .with_columns(__low=pl.col("__written").str.to_lowercase())
+        .with_columns(
+            pl.col("__low")
+            .str.split_exact("@", 1)
+            .struct.rename_fields(["__local", "__domain"])
+            .alias("__parts")
+        )
+        .unnest("__parts")
+    )
+    domains = parts["__domain"].drop_nulls().unique().to_list()
+    fixes = {d: f for d in domains if (f := _correct_domain(d, lookups)) != d}
+    local, domain = pl.col("__local"), pl.col("__domain")
+    fixed = domain.replace(fixes) if fixes else domain
+    value = pl.concat_str(local, pl.lit("@"), fixed)
+    core = raw.str.strip_chars(" \t\r\n")
+    name = pl.col("name").str.strip_chars(" ").str.strip_chars("\"'").str.strip_chars(" ")
+    notes = pl.concat_str(
+        pl.when(raw != core).then(pl.lit("trimmed")),
+        pl.when(pl.col("sep") != "").then(
+            pl.concat_str(_quote_expr(pl.col("sep")), pl.lit(" around the address removed"))
+        ),
+        pl.when(pl.col("bracketed").is_not_null()).then(
+            pl.when(name != "")
+            .then(pl.concat_str(pl.lit("display name "), _quote_expr(name), pl.lit(" removed")))
+            .otherwise(pl.lit("angle brackets removed"))
+        ),
+        pl.when(pl.col("dots") != "").then(
+            pl.concat_str(pl.lit("trailing "), _quote_expr(pl.col("dots")), pl.lit(" removed"))
+        ),
+        pl.when(pl.col("__written") != pl.col("__low")).then(pl.lit("lower-cased")),
+        pl.when(fixed != domain).then(pl.format("domain '{}' corrected to '{}'", domain, fixed)),
+        separator=", ",
+        ignore_nulls=True,
+    )
+    done = pl.when(notes != "").then(pl.lit(": ") + notes).otherwise(pl.lit(""))
+    changed = (notes != "") | (value != raw)
+    cell_key = core.str.to_lowercase().str.replace_all(" +", " ")
+    return parts.select(
+        __fast=(
+            pl.col("__written").is_not_null()
+            & (raw.str.len_chars() <= _MAX_CELL)
+            & ~cell_key.is_in([*lookups.cells, *lookups.addresses])
+            & _accepted(value, local, fixed, lookups)
+        ).fill_null(False),
+        __fvalue=value,
+        __fcode=pl.when(changed).then(pl.lit("fixed")),
+        __fmessage=pl.when(changed).then(
+            pl.concat_str(_quote_expr(raw), pl.lit(" written as '"), value, pl.lit("'"), done)
+        ),
+    )
 
 
 def normalize_email(values: pl.Series) -> Normalized:
@@ -500,8 +604,10 @@ def normalize_email(values: pl.Series) -> Normalized:
 
     Returns the address trimmed and lower-cased, or null; ``code``/``message`` for every row
     changed or emptied; and the extra column ``kind`` (``"role"`` for a shared role mailbox
-    such as ``info@…``, else null). Plain ASCII addresses are handled in polars; every other
-    distinct cell is read once, by :func:`_email_value`, with email-validator where needed.
+    such as ``info@…``, else null). Plain ASCII addresses, and single ASCII addresses that are
+    messy only in cheap ways (case, spaces, ``mailto:``, a display name, trailing punctuation,
+    a listed domain typo), are handled in polars; every other distinct cell is read once, by
+    :func:`_email_value`, with email-validator where needed. Both give the same answers.
 
     Example:
         >>> import polars as pl
@@ -528,30 +634,46 @@ def normalize_email(values: pl.Series) -> Normalized:
         .unnest("__parts")
         .with_columns(__plain=_plain(lookups))
     )
+    # the cells not plain, once each, through the polars canonical pass
+    todo = frame.filter(~pl.col("__plain") & raw.is_not_null())["__raw"].unique()
+    answered = pl.concat([todo.to_frame("__raw"), _canonical(todo, lookups)], how="horizontal")
+    frame = frame.join(answered, on="__raw", how="left", maintain_order="left").with_columns(
+        pl.col("__fast").fill_null(False)
+    )
+    plain, fast = pl.col("__plain"), pl.col("__fast")
     rest = map_unique(
         partial(_email_value, lookups),
-        frame.select(pl.when(~pl.col("__plain")).then(raw)).to_series(),
+        frame.select(pl.when(~plain & ~fast).then(raw)).to_series(),
         extra_names=("kind",),
     )
-    notes = pl.concat_list(
+    notes = pl.concat_str(  # ignore_nulls: far cheaper than a list column
         pl.when(raw != stripped).then(pl.lit("trimmed")),
         pl.when(stripped != pl.col("__low")).then(pl.lit("lower-cased")),
-    ).list.drop_nulls()
+        separator=", ",
+        ignore_nulls=True,
+    )
     changed = raw != pl.col("__low")
-    plain = pl.col("__plain")
     result = frame.with_columns(
         rest.value.alias("__value"), rest.code.alias("__code"), rest.message.alias("__message")
     ).select(
-        value=pl.when(plain).then(pl.col("__low")).otherwise(pl.col("__value")),
+        value=pl.when(plain)
+        .then(pl.col("__low"))
+        .when(fast)
+        .then(pl.col("__fvalue"))
+        .otherwise(pl.col("__value")),
         code=pl.when(plain)
         .then(pl.when(changed).then(pl.lit("fixed")))
+        .when(fast)
+        .then(pl.col("__fcode"))
         .otherwise(pl.col("__code")),
         message=pl.when(plain)
         .then(
             pl.when(changed).then(
-                pl.format("'{}' written as '{}': {}", raw, pl.col("__low"), notes.list.join(", "))
+                pl.format("'{}' written as '{}': {}", raw, pl.col("__low"), notes)
             )
         )
+        .when(fast)
+        .then(pl.col("__fmessage"))
         .otherwise(pl.col("__message")),
     )
     return Normalized(
