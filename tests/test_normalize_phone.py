@@ -266,15 +266,29 @@ def test_formats_share_one_parse(monkeypatch):
         return real(func, rows, parallel)
 
     monkeypatch.setattr(_core, "_apply", counting)
+    # with an extension the cells go to phonenumbers (plain numbers never reach it)
     normalize_phone(
-        pl.Series(["(312) 555-0123", "312.555.0123", "312-555-0123", " 312 555 0123"]), "US"
+        pl.Series(["(312) 555-0123 x4", "312.555.0123 x4", "312-555-0123 x4", " 312 555 0123x4"]),
+        "US",
     )
     assert calls == [1]
+    calls.clear()
+    plain = normalize_phone(
+        pl.Series(["(312) 555-0123", "312.555.0123", "+44 20 7946 0958", "0171/1234567"]),
+        pl.Series(["US", "US", "US", "DE"]),
+    )
+    assert calls == [0]  # all read by the vectorised fast path
+    assert plain.value.to_list() == [
+        "+13125550123",
+        "+13125550123",
+        "+442079460958",
+        "+491711234567",
+    ]
 
 
 def test_parallel_gives_the_same_answers(monkeypatch):
     monkeypatch.setattr(_core, "PARALLEL_MIN", 10)
-    values = pl.Series([f"(312) 555-{i:04d}" for i in range(40)] + ["n/a", "555-0123"])
+    values = pl.Series([f"(312) 555-{i:04d} x{i}" for i in range(40)] + ["n/a", "555-0123"])
     serial = normalize_phone(values, "US", parallel=False).to_frame()
     parallel = normalize_phone(values, "US", parallel=True).to_frame()
     assert parallel.equals(serial)

@@ -39,10 +39,12 @@ lower case: ``mobile``, ``fixed_line``, ``fixed_line_or_mobile``, ``toll_free``,
 and ``region`` (the number's own country, ISO alpha-2, for filling a blank country; empty for
 non-geographic numbers such as +800).
 
-Parsing is the slowest step of the cleaner, so it runs once per distinct (cell key, region,
-default region): cells are first reduced in polars to a key without spaces, dots, dashes and
-brackets, so ``(312) 555-0123`` and ``312.555.0123`` share one parse, and large inputs are
-spread over a process pool.
+Parsing is the slowest step of the cleaner. Cells are first reduced in polars to a key
+without spaces, dots, dashes and brackets; the plain, valid numbers among them (most of a real
+list) are then read by :mod:`custclean.normalize.phone_fast` with polars expressions over the
+whole column, which reproduces phonenumbers' reading exactly. Only the other keys are parsed
+with phonenumbers, once per distinct (key, region, default region), so ``(312) 555-0123 x4``
+and ``312.555.0123 x4`` share one parse, and large inputs are spread over a process pool.
 
 Example:
     >>> import polars as pl
@@ -66,7 +68,9 @@ from typing import Any, Literal
 import phonenumbers as pn
 import polars as pl
 
+from custclean.normalize import phone_fast
 from custclean.normalize._core import Normalized, map_unique
+from custclean.normalize.phone_fast import FAST_COLUMNS
 
 __all__ = ["NOT_MOBILE_TYPES", "PHONE_TYPES", "normalize_phone"]
 
@@ -434,8 +438,10 @@ def normalize_phone(
 
     ``region`` is the row's country (alpha-2, a Series or one code for all rows);
     ``default_region`` is used where it is empty. ``expect="mobile"`` flags numbers that are
-    clearly not mobiles with ``conflict``. ``parallel`` lets large inputs (20,000 distinct
-    keys or more) use a process pool; the pool starts its workers with "spawn", so a script
+    clearly not mobiles with ``conflict``. Plain numbers are read by a vectorised fast path
+    (:func:`custclean.normalize.phone_fast.read_fast`) that gives the same answers as
+    phonenumbers; ``parallel`` lets large inputs (20,000 distinct keys or more left to
+    phonenumbers) use a process pool; the pool starts its workers with "spawn", so a script
     that calls this at import time needs the usual ``if __name__ == "__main__":`` guard.
 
     Example:
@@ -470,13 +476,32 @@ def normalize_phone(
         .then(low)
         .otherwise(low.str.replace_all(_SEPARATORS, ""))
     )
-    out = map_unique(
+    # Plain numbers are read in polars (phone_fast): same answers, no parse. The slow path
+    # gets the other keys; the claimed ones reach it as blanks, which it skips.
+    fast = phone_fast.read_fast(frame["__key"], frame["__region"], default)
+    slow = map_unique(
         _phone_value,
-        frame["__key"],
+        frame["__key"].set(fast["claimed"], None),  # type: ignore[arg-type]
         frame["__region"],
         default,
         extra_names=("ext", "type", "region"),
         parallel=parallel,
+    )
+    both = pl.DataFrame(
+        {
+            **{f"fast_{name}": fast[name] for name in FAST_COLUMNS},
+            "slow_value": slow.value,
+            "slow_code": slow.code,
+            "slow_message": slow.message,
+            "slow_type": slow.extra["type"],
+            "slow_region": slow.extra["region"],
+        }
+    ).select(pl.coalesce(f"fast_{name}", f"slow_{name}").alias(name) for name in FAST_COLUMNS)
+    out = Normalized(
+        value=both["value"],
+        code=both["code"],
+        message=both["message"],
+        extra={"ext": slow.extra["ext"], "type": both["type"], "region": both["region"]},
     )
     said = pl.format(
         "'{}'",

@@ -1,0 +1,629 @@
+"""A vectorised fast path for :func:`custclean.normalize.phone.normalize_phone`.
+
+``normalize_phone`` reads each distinct number with ``phonenumbers``, one Python call at a
+time. Most cells of a real customer list are plain numbers (``(312) 555-0123``,
+``+44 20 7946 0958``, ``0171/1234567``) that need none of its repairs, so :func:`read_fast`
+reads those with polars expressions over whole columns instead, and *claims* a row only when
+its answer is certain to be the one the per-value path would give:
+
+- the key (the cell without separators) is ``+`` and digits, or digits only; ``/`` inside one
+  number is dropped; a number a spreadsheet stored as ``3125550123.0`` or showed as
+  ``3.125550123e9`` with every digit is taken with the slow path's note on the repair.
+  Extensions, letters, several numbers in one cell, shortened exponents are left to the
+  slow path;
+- it is read exactly as ``phonenumbers.parse`` reads it: ``+`` (or ``00`` on a row without a
+  country) then a country calling code of 1 to 3 digits; otherwise the international prefix
+  of the row's country (``00``, ``011``…) or a national number of that country, with its
+  national (trunk) prefix stripped by phonenumbers' own rule. Countries whose prefix is
+  rewritten rather than stripped (Japan, Brazil, Argentina…) and national numbers that
+  start with their own country code are left to the slow path;
+- where that first reading is not valid, the slow path's second readings are reproduced:
+  ``00…`` and, outside North America, ``011…`` read as international prefixes;
+- the number is valid (``phonenumbers.is_valid_number``): its length and pattern fit its
+  country's metadata; its type and its own region (for a calling code that several regions
+  share, such as +1, +44, +7, +61) come from the same checks in the same order as
+  phonenumbers' ``_number_type_helper`` and ``region_code_for_number``;
+- it is no stand-in: neither its national significant number nor its digits are one repeated
+  digit or a run of consecutive digits (the slow path's ``_dummy``).
+
+Invalid numbers, placeholders and ambiguous cells are never claimed: their codes and messages
+keep coming from the slow path. ``conflict`` (a fixed line in a cell-phone column) is decided
+after both paths, from the ``type`` either of them gives.
+
+phonenumbers' patterns are Python regular expressions; polars runs them with Rust's regex
+engine. Every pattern is anchored (``^(?:…)$``) and checked to compile when a region's table
+is built (once, cached); a region whose patterns do not compile goes to the slow path. The
+patterns are plain regular expressions (no look-around, no back-references), for which both
+engines accept the same strings and pick the same leftmost-first prefix match.
+
+Example:
+    >>> import polars as pl
+    >>> out = read_fast(
+    ...     pl.Series(["3125550123", "+442079460958", "5550123", "3125550123x45"]), "US"
+    ... )
+    >>> out["claimed"].to_list()
+    [True, True, False, False]
+    >>> out["value"].to_list()
+    ['+13125550123', '+442079460958', None, None]
+    >>> out["type"].to_list()
+    ['fixed_line_or_mobile', 'fixed_line', None, None]
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+
+import phonenumbers as pn
+import polars as pl
+from phonenumbers import PhoneMetadata
+
+__all__ = ["FAST_COLUMNS", "read_fast"]
+
+#: The columns :func:`read_fast` returns, besides ``claimed``.
+FAST_COLUMNS = ("value", "code", "message", "type", "region")
+
+_NON_GEOGRAPHIC = pn.REGION_CODE_FOR_NON_GEO_ENTITY
+_SUPPORTED = frozenset(pn.SUPPORTED_REGIONS)
+_NANP = sorted(pn.COUNTRY_CODE_TO_REGION_CODE[1])
+_CALLING_CODES = {str(code) for code in pn.COUNTRY_CODE_TO_REGION_CODE}
+_MIN_NSN, _MAX_NSN = 2, 17  # phonenumbers' _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN
+_MAX_KEY = 100  # the slow path rejects longer keys before reading them
+_ASCENDING = "01234567890123456789"
+_DESCENDING = _ASCENDING[::-1]
+_ZERO_NOTE = "'00' read as the international prefix"
+_NORTH_NOTE = "'011' read as the international prefix dialled from North America"
+_DECIMAL_NOTE = "a spreadsheet had stored it as a decimal number"
+_SCI_NOTE = "a spreadsheet had shown it in scientific notation; every digit was there"
+# normalize_phone keeps the key of these two spreadsheet forms as it was (lower-cased)
+_DECIMAL = r"^(\+?[0-9]+)\.0+$"
+_SCIENTIFIC = (
+    r"^(?<plus>\+?)(?<first>[0-9])(?:\.(?<fraction>[0-9]+))?e(?<sign>[+-]?)(?<power>[0-9]+)$"
+)
+
+# The types _number_type_helper tries, in its order, before fixed line and mobile.
+_TYPE_ORDER = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+@dataclass(frozen=True)
+class _Desc:
+    """One PhoneNumberDesc: its possible lengths and its anchored pattern."""
+
+    lengths: tuple[int, ...]
+    pattern: str
+
+    def matches(self, nsn: pl.Expr) -> pl.Expr:
+        """``_is_number_matching_desc``: a possible length, then the whole pattern."""
+        hit = nsn.str.contains(self.pattern)
+        return nsn.str.len_chars().is_in(self.lengths) & hit if self.lengths else hit
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """What the fast path needs of one region's (or non-geographic entity's) metadata."""
+
+    country_code: int
+    general: _Desc
+    general_local: tuple[int, ...]
+    types: tuple[tuple[str, _Desc], ...]
+    fixed_line: _Desc | None
+    mobile: _Desc | None
+    same_mobile_and_fixed_line: bool
+    leading_digits: str | None
+    idd: str | None
+    national_prefix: str | None
+    strips_simply: bool
+
+    def typed(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add ``type``: the type of the number in column ``nsn``, or null (invalid).
+
+        The rare types (premium rate, toll free… all but fixed line and mobile) are first
+        tested with one pattern for all of them, so the usual number costs two or three
+        pattern matches rather than ten.
+        """
+        full, common, rare = self.type_exprs
+        if rare is None:
+            return frame.with_columns(type=full)
+        return pl.concat(
+            [
+                frame.filter(rare).with_columns(type=full),
+                frame.filter(~rare).with_columns(type=common),
+            ],
+            how="vertical_relaxed",
+        )
+
+    @functools.cached_property
+    def type_exprs(self) -> tuple[pl.Expr, pl.Expr, pl.Expr | None]:
+        """The type with all checks, with fixed line and mobile only, and the rare test."""
+        nsn = pl.col("nsn")
+        patterns = "|".join(desc.pattern for _, desc in self.types)
+        rare = nsn.str.contains(patterns) if patterns else None
+        return self.type_of(nsn, rare=True), self.type_of(nsn, rare=False), rare
+
+    def type_of(self, nsn: pl.Expr, *, rare: bool = True) -> pl.Expr:
+        """``_number_type_helper`` as an expression: the type's name, or null (invalid).
+
+        ``rare=False`` leaves out the types other than fixed line and mobile: for numbers
+        that match none of their patterns.
+        """
+        chain = pl.when(~self.general.matches(nsn)).then(pl.lit(None, pl.String))
+        for name, desc in self.types if rare else ():
+            chain = chain.when(desc.matches(nsn)).then(pl.lit(name))
+        if self.fixed_line is not None:
+            fixed = self.fixed_line.matches(nsn)
+            if self.same_mobile_and_fixed_line:
+                chain = chain.when(fixed).then(pl.lit("fixed_line_or_mobile"))
+            elif self.mobile is not None:
+                both = fixed & self.mobile.matches(nsn)
+                chain = chain.when(both).then(pl.lit("fixed_line_or_mobile"))
+                chain = chain.when(fixed).then(pl.lit("fixed_line"))
+            else:
+                chain = chain.when(fixed).then(pl.lit("fixed_line"))
+        if self.mobile is not None and not self.same_mobile_and_fixed_line:
+            chain = chain.when(self.mobile.matches(nsn)).then(pl.lit("mobile"))
+        return chain.otherwise(pl.lit(None, pl.String))
+
+
+def _compiles(pattern: str) -> bool:
+    """Say whether polars (Rust's regex engine) accepts ``pattern``."""
+    try:
+        pl.Series(["0"]).str.contains(pattern)
+    except Exception:  # polars raises ComputeError; any failure means: not usable
+        return False
+    return True
+
+
+def _translate(pattern: str, template: str) -> str:
+    """Put ``pattern`` into ``template`` for polars, ASCII-only if it compiles so.
+
+    The keys are ASCII digits, on which phonenumbers' digit classes mean the same with or
+    without Unicode; without it a pattern compiles and runs faster. The flag is scoped to a
+    group of its own, so translated patterns can be joined with ``|``. Raises ValueError
+    if the pattern does not compile either way.
+    """
+    for flags in ("(?-u)", ""):
+        translated = f"(?:{flags}{template.format(pattern)})"
+        if _compiles(translated):
+            return translated
+    raise ValueError(f"pattern {pattern!r} does not compile in polars")
+
+
+def _desc(desc: object) -> _Desc | None:
+    """Translate a PhoneNumberDesc; None when it matches nothing (absent or empty pattern)."""
+    pattern = getattr(desc, "national_number_pattern", None)
+    if desc is None or not pattern:
+        return None
+    anchored = _translate(pattern, "^(?:{})$")
+    return _Desc(tuple(getattr(desc, "possible_length", ()) or ()), anchored)
+
+
+@functools.cache
+def _plan(name: str) -> _Plan | None:
+    """Build the table of a region ('GB') or non-geographic calling code ('+800'), or None.
+
+    None means the fast path cannot reproduce phonenumbers for it: no metadata, a pattern
+    that polars cannot compile, or no possible lengths for its numbers.
+    """
+    if name.startswith("+"):
+        metadata = PhoneMetadata.metadata_for_nongeo_region(int(name[1:]), None)
+    else:
+        metadata = PhoneMetadata.metadata_for_region(name, None)
+    if metadata is None or metadata.general_desc is None:
+        return None
+    try:
+        general = _desc(metadata.general_desc)
+        if general is None or not general.lengths:
+            return None
+        types = tuple(
+            (kind, desc)
+            for kind in _TYPE_ORDER
+            if (desc := _desc(getattr(metadata, kind))) is not None
+        )
+        fixed_line, mobile = _desc(metadata.fixed_line), _desc(metadata.mobile)
+    except ValueError:
+        return None
+    optional = {
+        "leading_digits": metadata.leading_digits,
+        "idd": metadata.international_prefix,
+        "national_prefix": metadata.national_prefix_for_parsing,
+    }
+    try:
+        # prefix matches: the whole match is captured, its length is the part to strip
+        anchored = {key: _translate(p, "^((?:{}))") if p else None for key, p in optional.items()}
+    except ValueError:
+        return None
+    return _Plan(
+        country_code=metadata.country_code,
+        general=general,
+        general_local=tuple(metadata.general_desc.possible_length_local_only or ()),
+        types=types,
+        fixed_line=fixed_line,
+        mobile=mobile,
+        same_mobile_and_fixed_line=bool(metadata.same_mobile_and_fixed_line_pattern),
+        leading_digits=anchored["leading_digits"],
+        idd=anchored["idd"],
+        national_prefix=anchored["national_prefix"],
+        strips_simply=not metadata.national_prefix_transform_rule,
+    )
+
+
+def _main_plan_name(code: int) -> str:
+    """Name the metadata phonenumbers parses a +``code`` number with: its main region."""
+    region = pn.region_code_for_country_code(code)
+    return f"+{code}" if region == _NON_GEOGRAPHIC else region
+
+
+@functools.cache
+def _stand_ins() -> pl.Series:
+    """Every digit string the slow path's ``_dummy`` flags, up to the longest key.
+
+    One digit repeated (``0000000``), or six or more consecutive digits, up or down
+    (``123456``, ``9876543210``): a substring of 0123456789012345678 or of its reverse.
+    """
+    repeated = {digit * n for digit in "0123456789" for n in range(1, _MAX_KEY + 1)}
+    runs = {
+        text[start : start + n]
+        for text in (_ASCENDING, _DESCENDING)
+        for n in range(6, len(text) + 1)
+        for start in range(len(text) - n + 1)
+    }
+    return pl.Series(sorted(repeated | runs), dtype=pl.String)
+
+
+def _is_dummy(digits: pl.Expr) -> pl.Expr:
+    """Flag stand-ins as the slow path's ``_dummy`` does: one digit repeated, or a run."""
+    return digits.is_in(_stand_ins().implode())
+
+
+def _strip_national_prefix(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
+    """Set ``nsn`` from ``national`` as ``parse`` does with ``plan``'s national prefix rule.
+
+    ``_maybe_strip_national_prefix_carrier_code`` (without a transform rule) drops the
+    prefix match unless the number fitted the general pattern before and no longer does;
+    ``parse`` then keeps the shorter number only if its length is possible (or too long).
+    """
+    national = pl.col("national")
+    if plan.national_prefix is None:
+        return frame.with_columns(nsn=national)
+    has = national.str.contains(plan.national_prefix)
+    keep = frame.filter(~has).with_columns(nsn=national)
+    frame = frame.filter(has)
+    prefix = national.str.extract(plan.national_prefix, 1)
+    rest = national.str.slice(prefix.str.len_chars())
+    # _test_number_length: not TOO_SHORT, IS_POSSIBLE_LOCAL_ONLY or INVALID_LENGTH
+    length, lengths = rest.str.len_chars(), plan.general.lengths
+    possible = ~length.is_in(plan.general_local) & (
+        (length == lengths[0])
+        | ((length > lengths[0]) & ((length > lengths[-1]) | length.is_in(lengths[1:])))
+    )
+    frame = frame.with_columns(rest=rest, possible=possible)
+    fits_after = pl.col("rest").str.contains(plan.general.pattern)
+    frame = frame.with_columns(fits_after=fits_after)
+    # the number fitted before and no longer does: no stripping
+    kept = pl.when(~national.str.contains(plan.general.pattern)).then(pl.col("rest"))
+    nsn = pl.when(pl.col("possible")).then(pl.col("rest")).otherwise(national)
+    refused = pl.when(pl.col("possible")).then(kept).otherwise(national).fill_null(national)
+    return pl.concat(
+        [
+            keep,
+            frame.filter("fits_after").with_columns(nsn=nsn).drop("rest", "possible", "fits_after"),
+            frame.filter(~pl.col("fits_after"))
+            .with_columns(nsn=refused)
+            .drop("rest", "possible", "fits_after"),
+        ],
+        how="vertical_relaxed",
+    )
+
+
+def _classify(frame: pl.DataFrame, code: int) -> pl.DataFrame:
+    """Add ``type`` (null when invalid) and ``own`` (the number's region) to one code's rows.
+
+    For a calling code shared by several regions this is ``_region_code_for_number_from_list``:
+    in phonenumbers' order, the first region whose leading digits match (its type then
+    decides validity) or, for a region without leading digits, whose type is not UNKNOWN.
+    Rows with no such region are invalid. The rows of a run of regions with leading digits
+    (the many small regions of +1) are typed in one pass, as there are few of them.
+    """
+    regions = pn.COUNTRY_CODE_TO_REGION_CODE[code]
+    plans = [_plan(f"+{code}" if r == _NON_GEOGRAPHIC else r) for r in regions]
+    unknown = pl.lit(None, pl.String)
+    if any(p is None for p in plans):  # a pattern polars cannot run: no answer here
+        return frame.clear().with_columns(type=unknown, own=unknown)
+    nsn = pl.col("nsn")
+    if len(regions) == 1:
+        only = plans[0]
+        assert only is not None
+        return only.typed(frame).with_columns(own=pl.lit(regions[0]))
+    left = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"), "nsn")
+    done: list[pl.DataFrame] = []
+    steps = list(zip(regions, plans, strict=True))
+    while steps and left.height:
+        region, plan = steps[0]
+        assert plan is not None
+        if plan.leading_digits is None:
+            typed = plan.typed(left).with_columns(own=pl.lit(region))
+            valid = pl.col("type").is_not_null()
+            done.append(typed.filter(valid))
+            left = typed.filter(~valid).drop("type", "own")
+            steps = steps[1:]
+            continue
+        run = list(itertools.takewhile(lambda s: s[1] and s[1].leading_digits, steps))
+        steps = steps[len(run) :]
+        hit = pl.any_horizontal(nsn.str.contains(plan.leading_digits) for _, plan in run if plan)
+        matched, left = left.filter(hit), left.filter(~hit)
+        if matched.height:  # few rows: one pass over every region of the run
+            own = kind = pl.when(pl.lit(False)).then(unknown)  # chains to add branches to
+            for region, plan in run:
+                assert plan is not None and plan.leading_digits is not None
+                own = own.when(nsn.str.contains(plan.leading_digits)).then(pl.lit(region))
+                kind = kind.when(pl.col("own") == region).then(plan.type_exprs[0])
+            done.append(matched.with_columns(own=own).select("i", "nsn", type=kind, own="own"))
+    done.append(left.with_columns(type=unknown, own=unknown))  # no region: invalid
+    found = pl.concat(done, how="vertical_relaxed").sort("i")
+    return frame.with_columns(found["type"], found["own"])
+
+
+def _repaired(frame: pl.DataFrame) -> pl.DataFrame:
+    """Set ``key`` and ``pre`` of the rare keys that are not plain ``+`` and digits.
+
+    ``/`` between parts of one number is dropped (a cell with two numbers of 7 digits or
+    more is left to the slow path, which picks one); a number a spreadsheet stored as a
+    decimal (``3125550123.0``) or showed in scientific notation with every digit
+    (``3.125550123e9``) is repaired, with the slow path's note on the repair in ``pre``.
+    """
+    raw = pl.col("raw")
+    decimal = raw.str.extract(_DECIMAL, 1)
+    sci = raw.str.extract_groups(_SCIENTIFIC)
+    fraction = sci.struct["fraction"].fill_null("")
+    exact = (sci.struct["sign"] != "-") & (
+        fraction.str.len_chars() == sci.struct["power"].cast(pl.Int64, strict=False)
+    )
+    scientific = pl.when(exact).then(
+        pl.concat_str(sci.struct["plus"], sci.struct["first"], fraction)
+    )
+    slashed = pl.when(raw.str.count_matches("[0-9]{7,}") < 2).then(
+        raw.str.replace_all("/", "", literal=True)
+    )
+    return frame.with_columns(
+        key=pl.coalesce(decimal, scientific, slashed),
+        pre=pl.when(decimal.is_not_null())
+        .then(pl.lit(_DECIMAL_NOTE))
+        .when(exact)
+        .then(pl.lit(_SCI_NOTE)),
+    ).filter(pl.col("key").str.contains(r"^\+?[0-9]+$"))
+
+
+def _candidates(keys: pl.Series, regions: pl.Series, default: str | None) -> pl.DataFrame:
+    """Rows whose key is ``+`` and digits, with the region they are read in (``known``).
+
+    Columns: ``row`` (position in ``keys``), ``row_region``, ``key``, ``known`` (the region
+    the slow path reads it in: the row's or the default, if phonenumbers knows it), ``pre``
+    (a spreadsheet repair, see :func:`_repaired`) and ``note`` (null here).
+    """
+    frame = pl.DataFrame({"raw": keys.cast(pl.String), "row_region": regions}).with_row_index("row")
+    raw = pl.col("raw")
+    frame = frame.filter(raw.str.len_chars() <= _MAX_KEY)  # the slow path's limit
+    plain = raw.str.contains(r"^\+?[0-9]+$")
+    none = pl.lit(None, pl.String)
+    parts = [
+        frame.filter(plain).with_columns(key=raw, pre=none),
+        _repaired(frame.filter(~plain & raw.str.contains(r"^\+?[0-9][0-9e+./-]*$"))),
+    ]
+    where = pl.col("row_region").fill_null(pl.lit(default, pl.String))
+    return pl.concat(parts, how="vertical_relaxed").select(
+        "row",
+        "row_region",
+        "key",
+        known=pl.when(where.is_in(sorted(_SUPPORTED))).then(where),
+        pre="pre",
+        note=none,
+    )
+
+
+def _national_readings(frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+    """Read keys without ``+`` in their row's region: (through its IDD, as national numbers).
+
+    A key that starts with the region's international prefix (011 in North America, 00 in
+    most of the world) not followed by a 0 (no calling code starts with one) is read as
+    international; one that starts with the region's own calling code is dropped (phonenumbers
+    may then read it without the country code, a rule left to it).
+    """
+    key = pl.col("key")
+    international: list[pl.DataFrame] = []
+    national: list[pl.DataFrame] = []
+    for (region,), part in frame.partition_by("known", as_dict=True).items():
+        plan = _plan(str(region))
+        if plan is None:
+            continue
+        if plan.idd is not None:
+            dialled = key.str.contains(plan.idd)
+            idd = key.str.extract(plan.idd, 1)
+            rest = key.str.slice(idd.str.len_chars())
+            abroad = part.filter(dialled).with_columns(
+                intl=pl.when(~rest.str.starts_with("0")).then(rest)
+            )
+            international.append(abroad.filter(pl.col("intl").is_not_null()))
+            part = pl.concat(
+                [part.filter(~dialled), abroad.filter(pl.col("intl").is_null())],
+                how="vertical_relaxed",
+            )
+        own_code = str(plan.country_code)
+        national.append(
+            part.filter(~key.str.starts_with(own_code)).with_columns(
+                code=pl.lit(plan.country_code, pl.Int64), national=key, plan=pl.lit(str(region))
+            )
+        )
+    return international, national
+
+
+def _readings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Read each key into calling ``code`` and ``nsn`` exactly as ``phonenumbers.parse`` does.
+
+    ``frame`` has ``row``, ``row_region``, ``key`` (``+`` and digits, or digits), ``known``
+    (the region it is read in, or null) and ``note``. Adds ``digits`` (what the stand-in
+    check reads), ``code`` and ``nsn``. Keys it cannot read exactly, and keys phonenumbers
+    cannot parse, are dropped: the slow path answers for them.
+    """
+    key, known, intl = pl.col("key"), pl.col("known"), pl.col("intl")
+    # the slow path's own shortcut for plain North American numbers (tested against parse)
+    nanp = key.str.contains(r"^\+1[2-9][0-9]{9}$") | (
+        known.is_in(_NANP) & key.str.contains(r"^1?[2-9][0-9]{9}$")
+    )
+    plus = key.str.starts_with("+")
+    zeros = known.is_null() & key.str.starts_with("00")  # the slow path reads them as +
+    frame = frame.with_columns(
+        digits=pl.when(zeros)
+        .then(key.str.slice(2))
+        .otherwise(key.str.replace("+", "", literal=True)),
+        note=pl.when(zeros).then(pl.lit(_ZERO_NOTE)).otherwise("note"),
+        intl=pl.when(plus).then(key.str.slice(1)).when(zeros).then(key.str.slice(2)),
+        nanp=nanp,
+    )
+    shortcut = frame.filter("nanp").with_columns(code=pl.lit(1, pl.Int64), nsn=key.str.slice(-10))
+    rest = frame.filter(~pl.col("nanp"))
+    international, national = _national_readings(rest.filter(intl.is_null() & known.is_not_null()))
+    # calling code: the first of the first 1, 2, 3 digits that is one (none starts with 0)
+    code = pl.when(intl.str.starts_with("0") | (intl.str.len_chars() <= _MIN_NSN)).then(None)
+    for n in (1, 2, 3):
+        code = code.when(intl.str.head(n).is_in(sorted(_CALLING_CODES))).then(intl.str.head(n))
+    main = {c: _main_plan_name(c) for c in pn.COUNTRY_CODE_TO_REGION_CODE}
+    coded = (
+        pl.concat([rest.filter(intl.is_not_null()), *international], how="diagonal_relaxed")
+        .with_columns(code=code.otherwise(None).cast(pl.Int64))
+        .filter(pl.col("code").is_not_null())
+        .with_columns(
+            national=intl.str.slice(pl.col("code").cast(pl.String).str.len_chars()),
+            plan=pl.col("code").replace_strict(main, return_dtype=pl.String),
+        )
+    )
+    stripped = [shortcut]
+    read = pl.concat([coded, *national], how="diagonal_relaxed")
+    for (name,), part in read.partition_by("plan", as_dict=True).items():
+        plan = _plan(str(name))
+        if plan is not None and plan.strips_simply:
+            stripped.append(_strip_national_prefix(part, plan))
+    columns = ["row", "row_region", "key", "known", "pre", "note", "digits", "code", "nsn"]
+    return pl.concat([part.select(columns) for part in stripped], how="vertical_relaxed")
+
+
+def _classified(frame: pl.DataFrame) -> pl.DataFrame:
+    """Read and classify ``frame`` (see :func:`_readings`); adds ``type``, ``own``, ``usable``.
+
+    ``usable`` is False where the slow path would not keep the reading: phonenumbers would
+    raise on its length, or it looks like a stand-in.
+    """
+    read = _readings(frame)
+    parts = [
+        _classify(part, int(code))
+        for (code,), part in read.partition_by("code", as_dict=True).items()
+    ]
+    if not parts:
+        return read.with_columns(
+            type=pl.lit(None, pl.String), own=pl.lit(None, pl.String), usable=pl.lit(False)
+        )
+    nsn = pl.col("nsn")
+    return pl.concat(parts, how="vertical_relaxed").with_columns(
+        usable=nsn.str.len_chars().is_between(_MIN_NSN, _MAX_NSN)
+        & ~_is_dummy(nsn)
+        & ~_is_dummy(pl.col("digits"))
+    )
+
+
+def _fallbacks(first: pl.DataFrame) -> pl.DataFrame:
+    """Second readings the slow path tries when the first one is not valid.
+
+    ``00…`` read as ``+…`` ("'00' read as the international prefix") and, on a row outside
+    North America, ``011…`` read as ``+…`` — kept by the slow path only when the number's
+    region is the row's, or the row has none. Readings that reach the slow path's other
+    repairs (Mexico's dropped ``1`` and trunk prefixes) are left to it.
+    """
+    key, nsn = pl.col("key"), pl.col("nsn")
+    mexican = ((pl.col("code") == 52) & (nsn.str.len_chars() == 11) & nsn.str.starts_with("1")) | (
+        (pl.col("known") == "MX") & key.str.contains("^(?:01|044|045)[0-9]{10}$")
+    )
+    zeros = key.str.starts_with("00")
+    north = key.str.starts_with("011") & ~pl.col("known").is_in(_NANP)
+    return first.filter(
+        pl.col("type").is_null(),
+        "usable",
+        ~mexican,
+        pl.col("known").is_not_null(),
+        pl.col("note").is_null(),
+        ~key.str.starts_with("+"),
+        zeros | north,
+    ).select(
+        "row",
+        "row_region",
+        "pre",
+        key=pl.format("+{}", pl.when(zeros).then(key.str.slice(2)).otherwise(key.str.slice(3))),
+        known=pl.lit(None, pl.String),
+        note=pl.when(zeros).then(pl.lit(_ZERO_NOTE)).otherwise(pl.lit(_NORTH_NOTE)),
+    )
+
+
+def read_fast(
+    keys: pl.Series, region: pl.Series | str | None = None, default_region: str | None = None
+) -> pl.DataFrame:
+    """Read the plain numbers among ``keys`` in polars; leave the rest to the slow path.
+
+    ``keys`` are normalize_phone's keys (the cell stripped, lower-cased, without spaces,
+    dots, dashes and brackets); ``region`` the row's country (upper-case alpha-2, a Series
+    or one code for all rows), ``default_region`` the country for rows without one. Returns
+    one row per key: ``claimed`` (True where the answer is certain), and for claimed rows
+    ``value`` (E.164), ``code`` and ``message`` (``fixed`` and the repair when the slow path
+    would name one, such as ``00`` read as the international prefix; else null, and
+    normalize_phone adds its "written as"), ``type`` and ``region`` (the number's own; null
+    for +800 and the other non-geographic codes) — the answer of the per-value path.
+
+    Example:
+        >>> import polars as pl
+        >>> out = read_fast(
+        ...     pl.Series(["02079460958", "0171/1234567", "0014165550199", "5550123"]),
+        ...     pl.Series(["GB", "DE", "US", "US"]),
+        ... )
+        >>> out["claimed"].to_list()
+        [True, True, True, False]
+        >>> out["value"].to_list()
+        ['+442079460958', '+491711234567', '+14165550199', None]
+        >>> out["region"].to_list()
+        ['GB', 'DE', 'CA', None]
+        >>> out["message"][2]
+        "written as +14165550199: '00' read as the international prefix"
+    """
+    n = keys.len()
+    if isinstance(region, pl.Series):
+        regions = region.cast(pl.String)
+    else:
+        regions = pl.Series([region] * n, dtype=pl.String)
+    first = _classified(_candidates(keys, regions, default_region))
+    second = _classified(_fallbacks(first)).filter(
+        pl.col("row_region").is_null()
+        | (pl.col("note") == _ZERO_NOTE)
+        | (pl.col("own") == pl.col("row_region"))
+    )
+    valid = pl.col("type").is_not_null() & pl.col("usable")
+    found = pl.concat([first.filter(valid), second.filter(valid)], how="vertical_relaxed")
+    value = pl.format("+{}{}", pl.col("code"), pl.col("nsn"))
+    note = pl.concat_str("pre", "note", separator="; ", ignore_nulls=True)
+    noted = pl.col("pre").is_not_null() | pl.col("note").is_not_null()
+    answers = found.select(
+        "row",
+        value=value,
+        code=pl.when(noted).then(pl.lit("fixed")),
+        message=pl.when(noted).then(pl.format("written as {}: {}", value, note)),
+        type="type",
+        region=pl.when(pl.col("own") != _NON_GEOGRAPHIC).then(pl.col("own")),
+    ).cast({"row": pl.UInt32, **dict.fromkeys(FAST_COLUMNS, pl.String)})
+    rows = pl.DataFrame({"row": pl.int_range(n, eager=True, dtype=pl.UInt32)})
+    joined = rows.join(answers, on="row", how="left", maintain_order="left")
+    return joined.select(pl.col("value").is_not_null().alias("claimed"), *FAST_COLUMNS)

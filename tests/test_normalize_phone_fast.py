@@ -1,0 +1,375 @@
+"""The vectorised fast path gives exactly the answers of the per-value path.
+
+Every equivalence test runs ``normalize_phone`` twice on the same cells: once with the fast
+path switched off (every cell parsed by phonenumbers, as before) and once as shipped, and
+compares value, code, message, ext, type and region row by row.
+"""
+
+import contextlib
+import functools
+import re
+
+import phonenumbers as pn
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from custclean import demo
+from custclean.normalize import phone_fast
+from custclean.normalize.phone import _dummy, normalize_phone
+from custclean.normalize.phone_fast import FAST_COLUMNS, read_fast
+
+REGIONS = ["US", "CA", "GB", "DE", "AU", "MX", "FR", "IN", "JP", "BR"]
+
+
+def _claims_nothing(keys, region=None, default_region=None):
+    none = pl.Series([None] * keys.len(), dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "claimed": pl.Series([False] * keys.len(), dtype=pl.Boolean),
+            **dict.fromkeys(FAST_COLUMNS, none),
+        }
+    )
+
+
+@contextlib.contextmanager
+def fast_path(replacement):
+    real = phone_fast.read_fast
+    phone_fast.read_fast = replacement(real)
+    try:
+        yield
+    finally:
+        phone_fast.read_fast = real
+
+
+def assert_same(values, region=None, default_region=None, expect="any"):
+    """Assert the shipped path and the slow path agree on every row; return the share of
+    non-blank cells the fast path claimed."""
+    values = pl.Series(values, dtype=pl.String) if isinstance(values, list) else values
+    if isinstance(region, list):
+        region = pl.Series(region, dtype=pl.String)
+    kwargs = {"default_region": default_region, "expect": expect, "parallel": False}
+    with fast_path(lambda real: _claims_nothing):
+        slow = normalize_phone(values, region, **kwargs).to_frame("phone")
+    claimed = []
+
+    def recording(real):
+        def read(*args):
+            out = real(*args)
+            claimed.append(out["claimed"].sum())
+            return out
+
+        return read
+
+    with fast_path(recording):
+        fast = normalize_phone(values, region, **kwargs).to_frame("phone")
+    differ = pl.Series(
+        [a != b for a, b in zip(fast.rows(), slow.rows(), strict=True)], dtype=pl.Boolean
+    )
+    if differ.any():  # show the cells before failing
+        regions = region if isinstance(region, pl.Series) else [region] * values.len()
+        cells = pl.DataFrame({"cell": values.cast(pl.String), "row_region": regions})
+        print(pl.concat([cells, fast], how="horizontal").filter(differ), slow.filter(differ))
+    assert_frame_equal(fast, slow)
+    blank = values.cast(pl.String).str.strip_chars().fill_null("") == ""
+    return claimed[0] / max(1, (~blank).sum())
+
+
+# -- (a) the demo data ------------------------------------------------------------------------
+
+
+@functools.cache
+def demo_data():
+    return demo.generate(3000, seed=11, headers="canonical")
+
+
+@pytest.mark.parametrize("column", ["cell_phone", "work_phone"])
+def test_demo_with_the_rows_countries(column):
+    data = demo_data()
+    expect = "mobile" if column == "cell_phone" else "any"
+    share = assert_same(data.messy[column], data.truth["country"], "US", expect)
+    assert share > 0.8  # most cells never reach phonenumbers
+
+
+@pytest.mark.parametrize("column", ["cell_phone", "work_phone"])
+def test_demo_without_countries_and_us_by_default(column):
+    data = demo_data()
+    values = data.messy[column]
+    for expect in ("any", "mobile"):
+        assert_same(values, pl.Series([None] * values.len(), dtype=pl.String), "US", expect)
+
+
+def test_demo_with_countries_as_written():
+    data = demo_data()
+    # the messy country column: 'U.S.', 'Kanada', 'GBR'… are no region phonenumbers knows
+    assert_same(data.messy["cell_phone"], data.messy["country"], "US", "mobile")
+
+
+# -- (b) digit strings with separators and prefixes -------------------------------------------
+
+PREFIXES = [
+    "",
+    "+",
+    "00",
+    "011",
+    "0",
+    "1",
+    "+1",
+    "001",
+    "+44",
+    "0044",
+    "011 44",
+    "+44 (0)",
+    "+49",
+    "0049",
+    "011 49",
+    "+61",
+    "0061",
+    "+52",
+    "+52 1",
+    "01",
+    "044",
+    "+33",
+    "+91",
+    "+81",
+    "+55",
+    "+800",
+    "+7",
+]
+SEPARATORS = ["", "", "", " ", "-", ".", "(", ")", "/", " / "]
+SUFFIXES = ["", "", "", "", ".0", ".00", " x12", "e9"]
+
+
+def _example_digits(region, kind):
+    number = pn.example_number_for_type(region, kind)
+    return pn.national_significant_number(number) if number else "2125550123"
+
+
+@st.composite
+def phone_like(draw):
+    """A cell built from a prefix, digits (random, or an example number with its last
+    digits changed) with separators between them, and now and then a decimal or an
+    exponent at the end."""
+    prefix = draw(st.sampled_from(PREFIXES))
+    if draw(st.booleans()):
+        digits = draw(st.text("0123456789", min_size=5, max_size=14))
+    else:
+        region = draw(st.sampled_from([*REGIONS, "GG", "JM", "KZ", "IT"]))
+        kind = draw(st.sampled_from(list(range(11))))
+        digits = _example_digits(region, kind)
+        keep = draw(st.integers(0, len(digits)))
+        tail = draw(st.text("0123456789", min_size=len(digits) - keep, max_size=len(digits)))
+        digits = draw(st.sampled_from(["", "0"])) + digits[:keep] + tail
+    cell = prefix
+    for digit in digits:
+        cell += draw(st.sampled_from(SEPARATORS)) + digit
+    return cell + draw(st.sampled_from(SUFFIXES))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(phone_like(), st.sampled_from([None, *REGIONS])), max_size=120),
+    st.sampled_from([None, "US", "GB"]),
+    st.sampled_from(["any", "mobile"]),
+)
+def test_generated_cells(rows, default, expect):
+    assert_same([c for c, _ in rows], [r for _, r in rows], default, expect)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=30), st.sampled_from([None, "US", "GB", "ZZ"]))))
+def test_any_text(rows):
+    assert_same([c for c, _ in rows], [r for _, r in rows], "US")
+
+
+# -- (c) phonenumbers' example numbers ---------------------------------------------------------
+
+FORMATS = [
+    pn.PhoneNumberFormat.NATIONAL,
+    pn.PhoneNumberFormat.INTERNATIONAL,
+    pn.PhoneNumberFormat.E164,
+]
+
+
+@functools.cache
+def examples():
+    cells, regions = [], []
+    for region in sorted(pn.SUPPORTED_REGIONS):
+        for kind in range(11):
+            number = pn.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            for fmt in FORMATS:
+                cells.append(pn.format_number(number, fmt))
+                regions.append(region)
+    for code in sorted(pn.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        number = pn.example_number_for_non_geo_entity(code)
+        if number is not None:
+            cells.append(pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL))
+            regions.append(None)
+    return cells, regions
+
+
+def test_every_example_number_in_its_own_region():
+    cells, regions = examples()
+    assert len(cells) > 4000
+    assert assert_same(cells, regions, "US", "mobile") > 0.7
+
+
+def test_every_example_number_without_a_region():
+    cells, _ = examples()
+    # national forms are read in the default region; international ones need none
+    assert_same(cells, [None] * len(cells), "US")
+    assert_same(cells, [None] * len(cells), None)
+
+
+# -- read_fast itself --------------------------------------------------------------------------
+
+
+def test_read_fast_claims_plain_numbers_only():
+    keys = [
+        "3125550123",  # plain: read here
+        "+442079460958",
+        "02079460958",
+        "0171/1234567",
+        "3125550123.0",  # a spreadsheet's decimal
+        "3.125550123e9",  # scientific notation with every digit
+        "0014165550199",  # 00 on a North American row: read as + with a note
+        "011447400123456",  # 011 on a GB row: the slow path's second reading
+        "3125550123x45",  # extension: slow path
+        "5550123",  # invalid: slow path
+        "3125550123/7735550199",  # two numbers: slow path
+        "1234567890",  # stand-in: slow path
+        "3.12555e+09",  # digits lost: slow path
+        "09012345678",  # Japan rewrites its national prefix: slow path
+    ]
+    regions = ["US", None, "GB", "DE", "US", "US", "US", "GB", "US", "US", "US", "US", "US", "JP"]
+    out = read_fast(pl.Series(keys), pl.Series(regions))
+    assert out["claimed"].to_list() == [True] * 8 + [False] * 6
+    assert out["value"].to_list()[:8] == [
+        "+13125550123",
+        "+442079460958",
+        "+442079460958",
+        "+491711234567",
+        "+13125550123",
+        "+13125550123",
+        "+14165550199",
+        "+447400123456",
+    ]
+    assert out["code"].to_list()[:8] == [None] * 4 + ["fixed"] * 4
+    assert (
+        out["message"][4]
+        == "written as +13125550123: a spreadsheet had stored it as a decimal number"
+    )
+    assert out["message"][7] == (
+        "written as +447400123456: '011' read as the international prefix dialled from "
+        "North America"
+    )
+    assert out["type"].to_list()[:4] == [
+        "fixed_line_or_mobile",
+        "fixed_line",
+        "fixed_line",
+        "mobile",
+    ]
+    assert out["region"].to_list()[:8] == ["US", "GB", "GB", "DE", "US", "US", "CA", "GB"]
+
+
+def test_shared_calling_codes_pick_the_region_like_phonenumbers():
+    keys = [
+        "+12125550123",
+        "+14165550199",
+        "+18765550123",
+        "+447400123456",
+        "+447781123456",
+        "+441534456789",
+        "+61891621234",
+        "+79123456789",
+        "+77012345678",
+    ]
+    out = read_fast(pl.Series(keys))
+    assert out["claimed"].all()
+    expected = [pn.region_code_for_number(pn.parse(k)) for k in keys]
+    assert out["region"].to_list() == expected
+    assert expected == ["US", "CA", "JM", "GB", "GG", "JE", "CC", "RU", "KZ"]
+
+
+def test_non_geographic_numbers_have_no_region():
+    out = read_fast(pl.Series(["+80012345679"]))
+    assert out.row(0, named=True) == {
+        "claimed": True,
+        "value": "+80012345679",
+        "code": None,
+        "message": None,
+        "type": "toll_free",
+        "region": None,
+    }
+
+
+def test_read_fast_on_nothing_and_on_blanks():
+    assert read_fast(pl.Series([], dtype=pl.String), "US").height == 0
+    out = read_fast(pl.Series([None, "", "+"], dtype=pl.String), "US")
+    assert out["claimed"].to_list() == [False] * 3
+
+
+def test_every_region_translates_to_polars():
+    # phonenumbers' patterns all compile under Rust's regex engine today; a region whose
+    # patterns stop compiling would silently fall back to the slow path, so watch for it
+    missing = [r for r in sorted(pn.SUPPORTED_REGIONS) if phone_fast._plan(r) is None]
+    assert missing == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", min_size=1, max_size=25))
+def test_stand_ins_match_the_slow_paths_rule(digits):
+    frame = pl.DataFrame({"d": [digits]})
+    assert frame.select(phone_fast._is_dummy(pl.col("d"))).item() == (_dummy(digits) is not None)
+
+
+@pytest.mark.parametrize("digits", ["000000", "7" * 40, "123456", "0123456789012", "987654"])
+def test_stand_ins(digits):
+    frame = pl.DataFrame({"d": [digits]})
+    assert frame.select(phone_fast._is_dummy(pl.col("d"))).item()
+    assert _dummy(digits) is not None
+
+
+def _variants(digits):
+    """The digits, with each digit changed in turn, one shorter and one longer."""
+    changed = [digits[:i] + str((int(d) + 3) % 10) + digits[i + 1 :] for i, d in enumerate(digits)]
+    return [digits, digits[:-1], digits + "5", "0" + digits, *changed]
+
+
+def test_patterns_behave_as_in_python():
+    # the translated patterns accept exactly the strings Python's re accepts, and prefix
+    # patterns (international and national prefixes, leading digits) match as far
+    for region in sorted(pn.SUPPORTED_REGIONS):
+        metadata = pn.PhoneMetadata.metadata_for_region(region)
+        plan = phone_fast._plan(region)
+        examples = [
+            pn.national_significant_number(number)
+            for kind in range(11)
+            if (number := pn.example_number_for_type(region, kind)) is not None
+        ]
+        strings = sorted({v for digits in examples for v in _variants(digits)})
+        series = pl.Series(strings, dtype=pl.String)
+        descs = [("general_desc", plan.general), ("fixed_line", plan.fixed_line)]
+        descs += [("mobile", plan.mobile), *plan.types]
+        for name, desc in descs:
+            if desc is None:
+                continue
+            pattern = getattr(metadata, name).national_number_pattern
+            python = [re.fullmatch(pattern, s) is not None for s in strings]
+            assert series.str.contains(desc.pattern).to_list() == python, (region, name)
+        prefixes = [
+            (metadata.international_prefix, plan.idd),
+            (metadata.national_prefix_for_parsing, plan.national_prefix),
+            (metadata.leading_digits, plan.leading_digits),
+        ]
+        for pattern, translated in prefixes:
+            if pattern is None:
+                continue
+            dialled = [p + s for s in strings[:5] for p in ("0", "00", "011", "810", "1", "")]
+            python = [m.group(0) if (m := re.match(pattern, s)) else None for s in dialled]
+            polars = pl.Series(dialled).str.extract(translated, 1).to_list()
+            assert polars == python, (region, pattern)
