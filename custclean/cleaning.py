@@ -399,7 +399,7 @@ def clean(
     dates: Sequence[str] = (),
     today: dt.date | None = None,
     infer_country: bool = True,
-    parallel: bool = True,
+    parallel: bool = False,
 ) -> CleanResult:
     """Normalise every canonical field and explain every change.
 
@@ -409,6 +409,9 @@ def clean(
     for rows with no country at all. ``note_types`` lists the note type names the account
     knows. ``dates`` names further date columns (not dob) to normalise as plain dates.
     ``today`` fixes the reference date for birth-date plausibility (default: today).
+    ``parallel=True`` reads the phone numbers the vectorised path leaves over in worker
+    processes; it pays only with many such numbers and more than two cores (in a script it
+    needs an ``if __name__ == "__main__":`` guard, else it falls back to one process).
 
     Example:
         >>> r = clean(pl.DataFrame({"Mobile": ["(312) 555-0123"], "State": ["Calif."]}))

@@ -283,3 +283,19 @@ def test_no_input_crashes_clean_and_no_row_is_lost(data):
     assert out.data.height == n
     assert out.data["source_row"].to_list() == list(range(1, n + 1))
     assert set(out.issues["code"].unique()) <= set(ISSUE_CODES)
+
+
+def test_a_worker_pool_that_cannot_start_falls_back_with_a_warning(monkeypatch):
+    from custclean.normalize import _core
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            raise OSError("no processes here")
+
+    monkeypatch.setattr(_core, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(_core, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(_core.os, "cpu_count", lambda: 2)
+    with pytest.warns(RuntimeWarning, match="working in one process"):
+        out = _core.map_unique(lambda v: (v.upper(), None, None), pl.Series(["a", "b"]),
+                               parallel=True)  # fmt: skip
+    assert out.value.to_list() == ["A", "B"]

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,11 +107,23 @@ def _apply(
         return _apply_chunk(func, rows)
     size = -(-len(rows) // (workers * 4))
     chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
-    # "spawn" keeps the workers clear of polars' thread pool (fork can deadlock it).
+    # "spawn" keeps the workers clear of polars' thread pool (fork can deadlock it). A script
+    # without an `if __name__ == "__main__":` guard cannot start spawned workers: then, or if
+    # the pool breaks for any other reason, the work is done here instead, with a warning.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = pool.map(_apply_chunk, [func] * len(chunks), chunks)
-        return [answer for part in parts for answer in part]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = pool.map(_apply_chunk, [func] * len(chunks), chunks)
+            return [answer for part in parts for answer in part]
+    except (BrokenProcessPool, OSError, RuntimeError) as exc:
+        warnings.warn(
+            f"custclean could not use worker processes ({type(exc).__name__}); working in one "
+            "process instead. In a script, put the code under `if __name__ == '__main__':` to "
+            "allow parallel=True.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return _apply_chunk(func, rows)
 
 
 def map_unique(

@@ -432,7 +432,7 @@ def normalize_phone(
     *,
     default_region: str | None = None,
     expect: Literal["any", "mobile"] = "any",
-    parallel: bool = True,
+    parallel: bool = False,
 ) -> Normalized:
     """Normalise a column of phone numbers to E.164 (see the module docstring for every rule).
 
