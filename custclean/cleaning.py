@@ -435,14 +435,22 @@ def clean(
     results: dict[str, Normalized] = {}
     notes: dict[str, Any] = {"region": region}
 
+    def phones(countries: pl.Series, rows: pl.Series | None = None) -> tuple[Normalized, ...]:
+        """Read both phone columns (only ``rows`` when given) with the rows' countries."""
+        return tuple(
+            normalize_phone(
+                data[name] if rows is None else data[name].filter(rows),
+                countries if rows is None else countries.filter(rows),
+                default_region=region,
+                expect=expect,
+                parallel=parallel,
+            )
+            for name, expect in (("cell_phone", "mobile"), ("work_phone", "any"))
+        )
+
     country = normalize_country(data["country"])
     state = normalize_state(data["state"], country.value)
-    cell = normalize_phone(
-        data["cell_phone"], country.value, default_region=region, expect="mobile", parallel=parallel
-    )
-    work = normalize_phone(
-        data["work_phone"], country.value, default_region=region, parallel=parallel
-    )
+    cell, work = phones(country.value)
     country_value = country.value
     if infer_country:
         country_value, inf_code, inf_message = _infer_country(
@@ -470,27 +478,9 @@ def clean(
                 sub,
                 normalize_state(data["state"].filter(sub), country_value.filter(sub)),
             )
-            cell = _replace_rows(
-                cell,
-                sub,
-                normalize_phone(
-                    data["cell_phone"].filter(sub),
-                    country_value.filter(sub),
-                    default_region=region,
-                    expect="mobile",
-                    parallel=parallel,
-                ),
-            )
-            work = _replace_rows(
-                work,
-                sub,
-                normalize_phone(
-                    data["work_phone"].filter(sub),
-                    country_value.filter(sub),
-                    default_region=region,
-                    parallel=parallel,
-                ),
-            )
+            new_cell, new_work = phones(country_value, sub)
+            cell = _replace_rows(cell, sub, new_cell)
+            work = _replace_rows(work, sub, new_work)
         notes["countries_inferred"] = int(changed.sum())
     results["country"] = country
     results["state"] = state
