@@ -112,6 +112,16 @@ class _Lookups:
     domains: dict[str, str] = field(default_factory=dict)
 
 
+def _local_and_domain(column: str) -> pl.Expr:
+    """Split ``column`` at its first ``@`` into the struct ``__parts`` (local part, domain)."""
+    return (
+        pl.col(column)
+        .str.split_exact("@", 1)
+        .struct.rename_fields(["__local", "__domain"])
+        .alias("__parts")
+    )
+
+
 @cache
 def _lookups(dirs: tuple[Path, ...]) -> _Lookups:
     del dirs  # the cache key: load_table reads the same folders
@@ -548,12 +558,7 @@ def _canonical(cells: pl.Series, lookups: _Lookups) -> pl.DataFrame:
         .unnest("__shape")
         .with_columns(__written=pl.coalesce(pl.col("bare"), pl.col("bracketed")))
         .with_columns(__low=pl.col("__written").str.to_lowercase())
-        .with_columns(
-            pl.col("__low")
-            .str.split_exact("@", 1)
-            .struct.rename_fields(["__local", "__domain"])
-            .alias("__parts")
-        )
+        .with_columns(_local_and_domain("__low"))
         .unnest("__parts")
     )
     domains = parts["__domain"].drop_nulls().unique().to_list()
@@ -625,12 +630,7 @@ def normalize_email(values: pl.Series) -> Normalized:
     frame = (
         pl.DataFrame({"__raw": values.cast(pl.String)})
         .with_columns(__low=stripped.str.to_lowercase())
-        .with_columns(
-            pl.col("__low")
-            .str.split_exact("@", 1)
-            .struct.rename_fields(["__local", "__domain"])
-            .alias("__parts")
-        )
+        .with_columns(_local_and_domain("__low"))
         .unnest("__parts")
         .with_columns(__plain=_plain(lookups))
     )
