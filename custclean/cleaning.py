@@ -244,6 +244,12 @@ def _supported(frame: pl.DataFrame, value_cols: Sequence[str], check: Any) -> pl
     )
 
 
+def _long_enough(phones: pl.Series) -> pl.Series:
+    """Keep phone numbers of 8 digits or more (as text); shorter ones become null."""
+    text = phones.cast(pl.String)
+    return text.set((text.str.count_matches(r"\d") < 8).fill_null(False), None)  # type: ignore[arg-type]
+
+
 def _settle_by_evidence(
     inferred: tuple[pl.Series, pl.Series, pl.Series],
     candidates: pl.Series,
@@ -271,7 +277,9 @@ def _settle_by_evidence(
         {
             "row": pl.int_range(0, value.len(), eager=True),
             "cand": candidates,
-            **{f"p{i}": p.cast(pl.String) for i, p in enumerate(raw_phones)},
+            # A number of fewer than 8 digits is a local number without its area code: it
+            # is valid somewhere by chance (7 digits in Eritrea), so it is no evidence.
+            **{f"p{i}": _long_enough(p) for i, p in enumerate(raw_phones)},
             "zip": raw_zip.cast(pl.String),
         }
     ).filter(open_rows)
