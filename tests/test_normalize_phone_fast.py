@@ -140,6 +140,32 @@ PREFIXES = [
 ]
 SEPARATORS = ["", "", "", " ", "-", ".", "(", ")", "/", " / "]
 SUFFIXES = ["", "", "", "", ".0", ".00", " x12", "e9"]
+# extensions in the forms people write them, and some phonenumbers does not take as one
+EXTENSION_LABELS = [
+    " x",
+    "x",
+    " x ",
+    " X. ",
+    " x: ",
+    " ext. ",
+    " ext ",
+    "ext",
+    " Ext: ",
+    " extn ",
+    " extension ",
+    " EXTENSION: ",
+    " #",
+    "#",
+    ";ext=",
+    " ; ext=",
+    " e ",
+    " int ",
+    ";",
+    ",,",
+    " ext#",
+    " xx",
+    "/x",
+]
 
 
 def _example_digits(region, kind):
@@ -165,6 +191,9 @@ def phone_like(draw):
     cell = prefix
     for digit in digits:
         cell += draw(st.sampled_from(SEPARATORS)) + digit
+    if draw(st.integers(0, 2)) == 0:  # an extension, of 1 to 22 digits
+        label = draw(st.sampled_from(EXTENSION_LABELS))
+        return cell + label + draw(st.text("0123456789", min_size=1, max_size=22))
     return cell + draw(st.sampled_from(SUFFIXES))
 
 
@@ -238,16 +267,15 @@ def test_read_fast_claims_plain_numbers_only():
         "3.125550123e9",  # scientific notation with every digit
         "0014165550199",  # 00 on a North American row: read as + with a note
         "011447400123456",  # 011 on a GB row: the slow path's second reading
-        "3125550123x45",  # extension: slow path
-        "5550123",  # invalid: slow path
+        "5550123",  # invalid on a JP row: slow path
         "3125550123/7735550199",  # two numbers: slow path
         "1234567890",  # stand-in: slow path
         "3.12555e+09",  # digits lost: slow path
         "09012345678",  # Japan rewrites its national prefix: slow path
     ]
-    regions = ["US", None, "GB", "DE", "US", "US", "US", "GB", "US", "US", "US", "US", "US", "JP"]
+    regions = ["US", None, "GB", "DE", "US", "US", "US", "GB", "JP", "US", "US", "US", "JP"]
     out = read_fast(pl.Series(keys), pl.Series(regions))
-    assert out["claimed"].to_list() == [True] * 8 + [False] * 6
+    assert out["claimed"].to_list() == [True] * 8 + [False] * 5
     assert out["value"].to_list()[:8] == [
         "+13125550123",
         "+442079460958",
@@ -302,9 +330,111 @@ def test_non_geographic_numbers_have_no_region():
         "value": "+80012345679",
         "code": None,
         "message": None,
+        "ext": None,
         "type": "toll_free",
         "region": None,
     }
+
+
+def test_read_fast_splits_extensions_off_like_phonenumbers():
+    keys = [
+        "3125550123x45",  # (312) 555-0123 x45
+        "3125550123ext8309",  # 312.555.0123 ext. 8309
+        "+442076881504ext:778",  # +44 20 7688 1504 ext: 778
+        "01617707862#69",  # (0161) 770 7862 #69
+        "+522222917343;ext=9",  # +52 222 291 7343;ext=9
+        "0014169768087extension55",  # 001-416-976-8087 extension 55
+        "0114915212345678x90",  # 011 49 1521 2345678 x90 on a DE row: dialled from the US
+        "011491521234567x90",  # not valid however it is read: slow path
+        "3125550123x1234567890",  # 10 digits after x: phonenumbers takes no extension
+        "3125550123;ext=1234567",  # 7 digits after ';': a second number to the slow path
+        "5550123x45",  # invalid: slow path
+        "3125550123int45",  # a label left to the slow path
+    ]
+    regions = ["US", "US", "US", "GB", "MX", "US", "DE", "DE", "US", "US", "US", "US"]
+    out = read_fast(pl.Series(keys), pl.Series(regions))
+    assert out["claimed"].to_list() == [True] * 7 + [False] * 5
+    assert out["ext"].to_list()[:7] == ["45", "8309", "778", "69", "9", "55", "90"]
+    assert out["code"].to_list()[:7] == ["fixed"] * 7
+    assert out["message"].to_list()[:7] == [
+        "written as +13125550123: extension 45 kept apart",
+        "written as +13125550123: extension 8309 kept apart",
+        "written as +442076881504: extension 778 kept apart",
+        "written as +441617707862: extension 69 kept apart",
+        "written as +522222917343: extension 9 kept apart",
+        "written as +14169768087: '00' read as the international prefix; extension 55 kept apart",
+        "written as +4915212345678: '011' read as the international prefix dialled from North "
+        "America; extension 90 kept apart",
+    ]
+    for key, region, ext in zip(keys[:7], regions, out["ext"], strict=False):
+        assert pn.parse(key, region).extension == ext
+
+
+@pytest.mark.parametrize(
+    ("cell", "region"),
+    [
+        ("(312) 555-0123 x45", "US"),
+        ("312-555-0123 X. 45", "US"),
+        ("+1 416 976 8087 Ext: 12", "CA"),
+        ("020 7946 0958 extension 2", "GB"),
+        ("030 25538095 ext 4", "DE"),
+        ("+61 3 9289 7655 #9", "AU"),
+        ("01 45 67 89 01 poste 12", "FR"),
+        ("+34 912 345 678;ext=123", "ES"),
+        ("(55) 1234 5678 ext. 101", "MX"),
+        ("312-555-0123 ext. 123456789012345678901", "US"),
+        ("3125550123 x 0000000", "US"),
+        ("1234567 x 8", "US"),
+    ],
+)
+def test_extensions_match_the_slow_path(cell, region):
+    assert_same([cell, cell.upper(), f"  {cell} "], [region] * 3, "US", "mobile")
+
+
+def test_seven_digit_local_numbers_are_answered_like_the_slow_path():
+    keys = ["5550123", "5550123", "5550123", "5550123", "5550123", "2345678", "15550123"]
+    regions = ["US", None, "PR", "CA", "AG", "US", "US"]
+    out = read_fast(pl.Series(keys), pl.Series(regions), "US")
+    # AG adds its area code 268 to a local number; stand-ins and prefixes: slow path
+    assert out["claimed"].to_list() == [True, True, True, True, False, False, False]
+    assert out["code"].to_list()[:4] == ["invalid"] * 4
+    assert out["value"].to_list()[:4] == [None] * 4
+    assert set(out["message"].to_list()[:4]) == {
+        "has 7 digits: a local number without its area code, which is not guessed; left empty"
+    }
+    # a row whose country is not the default's: the slow path tries the default too
+    assert not read_fast(pl.Series(["5550123"]), pl.Series(["US"]), "GB")["claimed"].item()
+
+
+@pytest.mark.parametrize("default", [None, "US", "CA", "GB", "AU"])
+def test_local_numbers_match_the_slow_path(default):
+    cells = ["555-0123", "555.0123", "(555) 0123", "867-5309", "1-555-0123", "0-555-0123"]
+    cells += ["555-0123 x4", "5550123.0", "444-4444", "234-5678", "987-6543", "800-5555"]
+    for region in [None, "US", "CA", "PR", "JM", "DO", "AG", "BS", "GB", "AU"]:
+        assert_same(cells, [region] * len(cells), default, "mobile")
+
+
+def test_invalid_national_numbers_of_the_us_get_the_slow_paths_reason():
+    keys = ["07946318829", "31255501", "9996808673", "3125550123456", "0015550123", "0114479"]
+    out = read_fast(pl.Series(keys), pl.Series(["US", "CA", "US", "US", "US", "US"]))
+    assert out["claimed"].to_list() == [True] * 4 + [False] * 2  # 00, 011: slow path
+    assert out["message"].to_list()[:4] == [
+        "is too long for a US number (11 digits); left empty",
+        "is too short for a CA number (8 digits); left empty",
+        "has the length of a US number but is not in a range in use (unknown area code or "
+        "prefix); left empty",
+        "is too long for a US number (13 digits); left empty",
+    ]
+
+
+@pytest.mark.parametrize("default", [None, "US", "GB"])
+def test_foreign_national_numbers_on_north_american_rows(default):
+    cells = ["07946 318829", "020 7946 0958", "0171 1234567", "0412 345 678", "(02) 9876 5432"]
+    cells += ["55 1234 5678", "06 12 34 56 78", "912 345 678", "999-680-8673", "312-555-01"]
+    cells += ["3125550123.0", "9996808673.0", "312555012345678901", "1 999 680 8673", "0"]
+    cells += ["0173/3100909", "0173 / 3100909", "017/33100909"]  # the slow path reads parts
+    for region in [None, "US", "CA", "JM", "BS", "GB"]:
+        assert_same(cells, [region] * len(cells), default, "mobile")
 
 
 def test_read_fast_on_nothing_and_on_blanks():

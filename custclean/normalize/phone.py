@@ -43,8 +43,8 @@ Parsing is the slowest step of the cleaner. Cells are first reduced in polars to
 without spaces, dots, dashes and brackets; the plain, valid numbers among them (most of a real
 list) are then read by :mod:`custclean.normalize.phone_fast` with polars expressions over the
 whole column, which reproduces phonenumbers' reading exactly. Only the other keys are parsed
-with phonenumbers, once per distinct (key, region, default region), so ``(312) 555-0123 x4``
-and ``312.555.0123 x4`` share one parse, and large inputs are spread over a process pool.
+with phonenumbers, once per distinct (key, region, default region), so ``1-800-FLOWERS``
+and ``1 (800) FLOWERS`` share one parse, and large inputs are spread over a process pool.
 
 Example:
     >>> import polars as pl
@@ -493,6 +493,7 @@ def normalize_phone(
             "slow_value": slow.value,
             "slow_code": slow.code,
             "slow_message": slow.message,
+            "slow_ext": slow.extra["ext"],
             "slow_type": slow.extra["type"],
             "slow_region": slow.extra["region"],
         }
@@ -501,7 +502,7 @@ def normalize_phone(
         value=both["value"],
         code=both["code"],
         message=both["message"],
-        extra={"ext": slow.extra["ext"], "type": both["type"], "region": both["region"]},
+        extra={"ext": both["ext"], "type": both["type"], "region": both["region"]},
     )
     said = pl.format(
         "'{}'",

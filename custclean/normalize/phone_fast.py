@@ -9,8 +9,15 @@ its answer is certain to be the one the per-value path would give:
 - the key (the cell without separators) is ``+`` and digits, or digits only; ``/`` inside one
   number is dropped; a number a spreadsheet stored as ``3125550123.0`` or showed as
   ``3.125550123e9`` with every digit is taken with the slow path's note on the repair.
-  Extensions, letters, several numbers in one cell, shortened exponents are left to the
-  slow path;
+  Letters, several numbers in one cell, shortened exponents are left to the slow path;
+- an extension after a plain number (``x45``, ``#45``, ``ext45``, ``ext:45``, ``extn45``,
+  ``extension45``, ``;ext=45``: the key has lost its spaces and dots) is split off as
+  phonenumbers' ``_maybe_strip_extension`` splits it, within its digit limits (20 after
+  ``ext``, 9 after ``x`` or ``#``; 6 after ``;ext=``, as the slow path reads 7 digits after a
+  ``;`` as a second number), and the number before it read as below; the slow path's note
+  "extension 45 kept apart" comes last, and its stand-in check reads the extension's digits
+  with the number's (except after ``;``). Other labels (``int``, ``;`` alone, ``,,``…) are
+  left to the slow path;
 - it is read exactly as ``phonenumbers.parse`` reads it: ``+`` (or ``00`` on a row without a
   country) then a country calling code of 1 to 3 digits; otherwise the international prefix
   of the row's country (``00``, ``011``…) or a national number of that country, with its
@@ -26,8 +33,12 @@ its answer is certain to be the one the per-value path would give:
 - it is no stand-in: neither its national significant number nor its digits are one repeated
   digit or a run of consecutive digits (the slow path's ``_dummy``).
 
-Invalid numbers, placeholders and ambiguous cells are never claimed: their codes and messages
-keep coming from the slow path. ``conflict`` (a fixed line in a cell-phone column) is decided
+Invalid numbers, placeholders and ambiguous cells are not claimed: their codes and messages
+keep coming from the slow path. The one exception is the commonest invalid cell, a national
+number of a row of the US (or CA, PR, DO, JM, which read a 7-digit number as it is) that no
+region of +1 takes (``555-0123``, a UK mobile ``07946 318829`` on a US row): the reading and
+classification above already prove it invalid, and it gets the slow path's ``invalid`` and
+its reason, from +1's lengths. ``conflict`` (a fixed line in a cell-phone column) is decided
 after both paths, from the ``type`` either of them gives.
 
 phonenumbers' patterns are Python regular expressions; polars runs them with Rust's regex
@@ -42,11 +53,15 @@ Example:
     ...     pl.Series(["3125550123", "+442079460958", "5550123", "3125550123x45"]), "US"
     ... )
     >>> out["claimed"].to_list()
-    [True, True, False, False]
+    [True, True, True, True]
     >>> out["value"].to_list()
-    ['+13125550123', '+442079460958', None, None]
+    ['+13125550123', '+442079460958', None, '+13125550123']
     >>> out["type"].to_list()
-    ['fixed_line_or_mobile', 'fixed_line', None, None]
+    ['fixed_line_or_mobile', 'fixed_line', None, 'fixed_line_or_mobile']
+    >>> out["ext"][3], out["message"][3]
+    ('45', 'written as +13125550123: extension 45 kept apart')
+    >>> out["code"][2], out["message"][2][:44]
+    ('invalid', 'has 7 digits: a local number without its are')
 """
 
 from __future__ import annotations
@@ -62,12 +77,21 @@ from phonenumbers import PhoneMetadata
 __all__ = ["FAST_COLUMNS", "read_fast"]
 
 #: The columns :func:`read_fast` returns, besides ``claimed``.
-FAST_COLUMNS = ("value", "code", "message", "type", "region")
+FAST_COLUMNS = ("value", "code", "message", "ext", "type", "region")
 
 _NON_GEOGRAPHIC = pn.REGION_CODE_FOR_NON_GEO_ENTITY
 _SUPPORTED = frozenset(pn.SUPPORTED_REGIONS)
 _NANP = sorted(pn.COUNTRY_CODE_TO_REGION_CODE[1])
 _CALLING_CODES = {str(code) for code in pn.COUNTRY_CODE_TO_REGION_CODE}
+# North American regions that read a 7-digit number as it is (no area code added)
+_LOCAL_NANP = sorted(
+    r
+    for r in _NANP
+    if (m := PhoneMetadata.metadata_for_region(r, None)) is not None
+    and m.national_prefix_for_parsing == "1"
+    and not m.national_prefix_transform_rule
+)
+_NANP_LENGTHS = PhoneMetadata.metadata_for_region("US").general_desc  # +1's, for is_possible
 _MIN_NSN, _MAX_NSN = 2, 17  # phonenumbers' _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN
 _MAX_KEY = 100  # the slow path rejects longer keys before reading them
 _ASCENDING = "01234567890123456789"
@@ -78,6 +102,14 @@ _DECIMAL_NOTE = "a spreadsheet had stored it as a decimal number"
 _SCI_NOTE = "a spreadsheet had shown it in scientific notation; every digit was there"
 # normalize_phone keeps the key of these two spreadsheet forms as it was (lower-cased)
 _DECIMAL = r"^(\+?[0-9]+)\.0+$"
+# An extension after a plain number, as phonenumbers' _EXTN_PATTERN splits it off (the key
+# has no spaces or dots left): the label, then at most as many digits as phonenumbers takes
+# after it. ';ext=' stops at 6 digits: normalize_phone splits a cell at ';', and a part of 7
+# digits or more would count as a second number.
+_EXTENSIONS = (
+    r"^(?<base>\+?[0-9]+)(?:(?:ext|extn|extension):?(?<explicit>[0-9]{1,20})"
+    r"|[x#]:?(?<ambiguous>[0-9]{1,9})|;ext=(?<rfc>[0-9]{1,6}))$"
+)
 _SCIENTIFIC = (
     r"^(?<plus>\+?)(?<first>[0-9])(?:\.(?<fraction>[0-9]+))?e(?<sign>[+-]?)(?<power>[0-9]+)$"
 )
@@ -414,10 +446,13 @@ def _candidates(keys: pl.Series, regions: pl.Series, default: str | None) -> pl.
     raw = pl.col("raw")
     frame = frame.filter(raw.str.len_chars() <= _MAX_KEY)  # the slow path's limit
     plain = raw.str.contains(r"^\+?[0-9]+$")
-    none = pl.lit(None, pl.String)
+    none, empty = pl.lit(None, pl.String), pl.lit("")
     parts = [
-        frame.filter(plain).with_columns(key=raw, pre=none),
-        _repaired(frame.filter(~plain & raw.str.contains(r"^\+?[0-9][0-9e+./-]*$"))),
+        frame.filter(plain).with_columns(key=raw, pre=none, ext=none, extd=empty),
+        _repaired(frame.filter(~plain & raw.str.contains(r"^\+?[0-9][0-9e+./-]*$"))).with_columns(
+            ext=none, extd=empty
+        ),
+        _extended(frame.filter(~plain & raw.str.contains(r"[0-9][a-z#;:=]+[0-9]+$"))),
     ]
     where = pl.col("row_region").fill_null(pl.lit(default, pl.String))
     return pl.concat(parts, how="vertical_relaxed").select(
@@ -427,7 +462,25 @@ def _candidates(keys: pl.Series, regions: pl.Series, default: str | None) -> pl.
         known=pl.when(where.is_in(sorted(_SUPPORTED))).then(where),
         pre="pre",
         note=none,
+        ext="ext",
+        extd="extd",
     )
+
+
+def _extended(frame: pl.DataFrame) -> pl.DataFrame:
+    """Set ``key`` (the number before the extension), ``ext`` and ``extd`` of keys with one.
+
+    ``extd`` is the extension's digits where the slow path's stand-in check reads them with
+    the number's (all forms but ``;ext=``, which it cuts off at the ``;``), else ``""``.
+    """
+    parts = pl.col("raw").str.extract_groups(_EXTENSIONS)
+    ext = pl.coalesce(parts.struct["explicit"], parts.struct["ambiguous"], parts.struct["rfc"])
+    return frame.with_columns(
+        key=parts.struct["base"],
+        pre=pl.lit(None, pl.String),
+        ext=ext,
+        extd=pl.when(parts.struct["rfc"].is_null()).then(ext).otherwise(pl.lit("")),
+    ).filter(pl.col("ext").is_not_null())
 
 
 def _national_readings(frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
@@ -484,7 +537,8 @@ def _readings(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(
         digits=pl.when(zeros)
         .then(key.str.slice(2))
-        .otherwise(key.str.replace("+", "", literal=True)),
+        .otherwise(key.str.replace("+", "", literal=True))
+        + pl.col("extd"),
         note=pl.when(zeros).then(pl.lit(_ZERO_NOTE)).otherwise("note"),
         intl=pl.when(plus).then(key.str.slice(1)).when(zeros).then(key.str.slice(2)),
         nanp=nanp,
@@ -512,7 +566,8 @@ def _readings(frame: pl.DataFrame) -> pl.DataFrame:
         plan = _plan(str(name))
         if plan is not None and plan.strips_simply:
             stripped.append(_strip_national_prefix(part, plan))
-    columns = ["row", "row_region", "key", "known", "pre", "note", "digits", "code", "nsn"]
+    columns = ["row", "row_region", "key", "known", "pre", "note", "ext", "extd", "digits"]
+    columns += ["code", "nsn"]
     return pl.concat([part.select(columns) for part in stripped], how="vertical_relaxed")
 
 
@@ -565,6 +620,8 @@ def _fallbacks(first: pl.DataFrame) -> pl.DataFrame:
         "row",
         "row_region",
         "pre",
+        "ext",
+        "extd",
         key=pl.format("+{}", pl.when(zeros).then(key.str.slice(2)).otherwise(key.str.slice(3))),
         known=pl.lit(None, pl.String),
         note=pl.when(zeros).then(pl.lit(_ZERO_NOTE)).otherwise(pl.lit(_NORTH_NOTE)),
@@ -581,15 +638,17 @@ def read_fast(
     or one code for all rows), ``default_region`` the country for rows without one. Returns
     one row per key: ``claimed`` (True where the answer is certain), and for claimed rows
     ``value`` (E.164), ``code`` and ``message`` (``fixed`` and the repair when the slow path
-    would name one, such as ``00`` read as the international prefix; else null, and
-    normalize_phone adds its "written as"), ``type`` and ``region`` (the number's own; null
+    would name one, such as ``00`` read as the international prefix or an extension kept
+    apart; else null, and normalize_phone adds its "written as"; ``invalid`` and the reason
+    for a 7-digit local number of the US), ``ext`` (the extension's
+    digits, or null), ``type`` and ``region`` (the number's own; null
     for +800 and the other non-geographic codes) — the answer of the per-value path.
 
     Example:
         >>> import polars as pl
         >>> out = read_fast(
         ...     pl.Series(["02079460958", "0171/1234567", "0014165550199", "5550123"]),
-        ...     pl.Series(["GB", "DE", "US", "US"]),
+        ...     pl.Series(["GB", "DE", "US", "JP"]),
         ... )
         >>> out["claimed"].to_list()
         [True, True, True, False]
@@ -613,17 +672,84 @@ def read_fast(
     )
     valid = pl.col("type").is_not_null() & pl.col("usable")
     found = pl.concat([first.filter(valid), second.filter(valid)], how="vertical_relaxed")
+    local = _local(first, default_region)
+    # only keys that were digits as given: the slow path reads the parts of '0173/3100909'
+    local = local.filter(keys.cast(pl.String).gather(local["row"]).str.contains("^[0-9]+$"))
     value = pl.format("+{}{}", pl.col("code"), pl.col("nsn"))
-    note = pl.concat_str("pre", "note", separator="; ", ignore_nulls=True)
-    noted = pl.col("pre").is_not_null() | pl.col("note").is_not_null()
+    kept_apart = pl.format("extension {} kept apart", pl.col("ext"))
+    note = pl.concat_str("pre", "note", kept_apart, separator="; ", ignore_nulls=True)
+    noted = pl.any_horizontal(pl.col("pre", "note", "ext").is_not_null())
     answers = found.select(
         "row",
         value=value,
         code=pl.when(noted).then(pl.lit("fixed")),
         message=pl.when(noted).then(pl.format("written as {}: {}", value, note)),
+        ext="ext",
         type="type",
         region=pl.when(pl.col("own") != _NON_GEOGRAPHIC).then(pl.col("own")),
-    ).cast({"row": pl.UInt32, **dict.fromkeys(FAST_COLUMNS, pl.String)})
+    )
+    answers = pl.concat([answers, local], how="diagonal_relaxed").cast(
+        {"row": pl.UInt32, **dict.fromkeys(FAST_COLUMNS, pl.String)}
+    )
     rows = pl.DataFrame({"row": pl.int_range(n, eager=True, dtype=pl.UInt32)})
     joined = rows.join(answers, on="row", how="left", maintain_order="left")
-    return joined.select(pl.col("value").is_not_null().alias("claimed"), *FAST_COLUMNS)
+    claimed = pl.col("value").is_not_null() | pl.col("code").is_not_null()
+    return joined.select(claimed.alias("claimed"), *FAST_COLUMNS)
+
+
+def _local(first: pl.DataFrame, default: str | None) -> pl.DataFrame:
+    """Answer an invalid national number of the US (CA, PR, DO, JM) as the slow path does.
+
+    phonenumbers reads ``5550123`` or ``07946318829`` there as a +1 number; no region of +1
+    takes it (``type`` is null), and the slow path's reason comes from +1's lengths
+    (``is_possible_number_with_reason``): 7 digits is a local number without its area code,
+    fewer than 10 too short, 10 not in a range in use, more too long. Left to the slow path:
+    keys with an international prefix (``00``, ``011``), an extension or a spreadsheet
+    repair, stand-ins, keys written with a ``/`` (left out by :func:`read_fast`), and rows
+    whose country differs from a ``default`` outside these regions (the slow path then tries
+    the number in ``default``).
+    """
+    row_region, known = pl.col("row_region"), pl.col("known")
+    length = pl.col("nsn").str.len_chars()
+    lengths, local = _NANP_LENGTHS.possible_length, _NANP_LENGTHS.possible_length_local_only
+    shortest, longest = min(lengths), max(lengths)
+    message = (
+        pl.when(length.is_in(local))
+        .then(
+            pl.format(
+                "has {} digits: a local number without its area code, which is not guessed; "
+                "left empty",
+                length,
+            )
+        )
+        .when(length < shortest)
+        .then(pl.format("is too short for a {} number ({} digits); left empty", known, length))
+        .when(length > longest)
+        .then(pl.format("is too long for a {} number ({} digits); left empty", known, length))
+        .when(length.is_in(lengths))
+        .then(
+            pl.format(
+                "has the length of a {} number but is not in a range in use (unknown area code "
+                "or prefix); left empty",
+                known,
+            )
+        )
+    )
+    return (
+        first.filter(
+            pl.col("type").is_null(),
+            "usable",
+            known.is_in(_LOCAL_NANP),
+            pl.col("code") == 1,
+            pl.col("key").str.contains(r"^[0-9]+$"),
+            ~pl.col("key").str.starts_with("00"),
+            ~pl.col("key").str.starts_with("011"),
+            pl.col("ext").is_null(),
+            pl.col("pre").is_null(),
+            row_region.is_null()
+            | pl.lit(default is None or default in _LOCAL_NANP)
+            | (row_region == pl.lit(default)),
+        )
+        .select("row", code=pl.lit("invalid"), message=message)
+        .filter(pl.col("message").is_not_null())
+    )
