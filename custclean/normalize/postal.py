@@ -41,15 +41,15 @@ Example:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 import polars as pl
-import pycountry
 
 from custclean.normalize._core import Normalized, map_unique
+from custclean.normalize.country import country_code
 from custclean.normalize.name import is_placeholder_text
+from custclean.normalize.state import state_code
 from custclean.normalize.text import show, tidy
 from custclean.reference import load_table
 
@@ -158,45 +158,10 @@ def _ca_provinces() -> dict[str, tuple[str, ...]]:
     return {letter: tuple(p) for letter, p in owners.items()}
 
 
-def _key(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).casefold().split())
-
-
-@cache
-def _country_code(country: str) -> str | None:
-    text = " ".join(country.replace(".", "").split()).upper()
-    if not text:
-        return None
-    if text == "UK":
-        return "GB"
-    if len(text) == 2 and text.isalpha():
-        return text
-    for name in dict.fromkeys((text, _key(text).upper())):
-        try:
-            return str(pycountry.countries.lookup(name).alpha_2)
-        except LookupError:
-            continue
-    return None
-
-
-@cache
-def _subdivision_names(country: str) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for sub in pycountry.subdivisions.get(country_code=country) or ():
-        names.setdefault(_key(sub.name), sub.code.split("-", 1)[1])
-    return names
-
-
-@cache
 def _state_code(state: str, country: str) -> str | None:
-    text = " ".join(state.split()).upper().replace(".", "")
-    if text.startswith(f"{country}-"):
-        text = text[len(country) + 1 :]
+    """Return the row's state as a code of ``country`` (US or CA) the prefix tables know."""
+    code = state_code(state, country)
     known = _zip_state_codes() if country == "US" else frozenset(_ca_provinces_all())
-    if text in known:
-        return text
-    code = _subdivision_names(country).get(_key(state))
     return code if code in known else None
 
 
@@ -315,7 +280,7 @@ def _postal_one(
     reason = _placeholder(floated.group(1) if floated else upper)
     if reason:
         return None, "placeholder", f"{show(value)} is a placeholder ({reason}); left empty"
-    code = _country_code(country) if country else None
+    code = country_code(country) if country else None
     fmt = _formats().get(code) if code else None
     details = [c for c in changes if c != "white space collapsed"]
     if text != upper:
