@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import polars as pl
-import pycountry
 
+from custclean.normalize.country import normalize_country
+from custclean.normalize.state import normalize_state
 from custclean.reference import load_table
 
 __all__ = ["SniffResult", "sniff_field"]
@@ -77,37 +78,6 @@ def _fold(text: str) -> str:
 
 
 @cache
-def _country_words() -> frozenset[str]:
-    words: set[str] = set()
-    for country in pycountry.countries:
-        for attr in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
-            value = getattr(country, attr, None)
-            if value and len(value) >= 2:
-                words.add(_fold(value))
-    words.update(
-        _fold(w)
-        for w in (
-            "usa", "u.s.a.", "u.s.", "us", "united states of america", "america", "uk",
-            "u.k.", "great britain", "england", "scotland", "wales", "deutschland",
-            "méxico", "españa", "espana", "holland", "south korea", "russia",
-        )
-    )  # fmt: skip
-    return frozenset(words)
-
-
-@cache
-def _state_words() -> frozenset[str]:
-    words: set[str] = set()
-    for sub in pycountry.subdivisions:
-        code = sub.code.split("-", 1)[1]
-        # One-letter and all-digit codes ("A", "01") would make any column look like states.
-        if len(code) >= 2 and not code.isdigit():
-            words.add(_fold(code))
-        words.add(_fold(sub.name))
-    return frozenset(words)
-
-
-@cache
 def _gender_words() -> frozenset[str]:
     table = load_table("genders")
     return frozenset(_fold(v).replace(".", "").strip() for v in table["value"].to_list())
@@ -153,8 +123,16 @@ def sniff_field(values: pl.Series, *, sample: int = 1000) -> SniffResult:
     shares["gender"] = (
         float(folded.str.replace_all(".", "", literal=True).is_in(list(_gender_words())).sum()) / n
     )
-    shares["country"] = float(folded.is_in(list(_country_words())).sum()) / n
-    shares["state"] = float(folded.is_in(list(_state_words())).sum()) / n
+    # Countries and states are read by their own normalisers (aliases from reference_data/).
+    # One-letter and all-digit values ("A", "01") are left out: they would make any column
+    # look like subdivision codes.
+    country = normalize_country(distinct)
+    exact = country.value.is_not_null() & (country.code != "fuzzy").fill_null(True)
+    shares["country"] = float(exact.sum()) / n
+    wordy = distinct.str.contains(r"^\D.") & (distinct.str.len_chars() >= 2)
+    state = normalize_state(distinct, None)
+    named = state.value.is_not_null() | state.extra["state_candidates"].is_not_null()
+    shares["state"] = float((named & wordy & (state.code != "fuzzy").fill_null(True)).sum()) / n
     best = max(_ORDER, key=lambda k: (shares[k], -_ORDER.index(k)))
     share = shares[best]
     pct = f"{share:.0%} of {n} distinct values"
