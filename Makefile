@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEV    := $(VENV)/.installed-dev
 LAB    := $(VENV)/.installed-lab
+BENCH  := $(VENV)/.installed-bench
 OUT    ?= demo-output
 
 .PHONY: demo test lint lab bench clean-venv
@@ -22,6 +23,10 @@ $(LAB): pyproject.toml $(DEV)
 	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks]"
 	touch $@
 
+$(BENCH): pyproject.toml $(DEV)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
 demo: $(DEV)
 	$(BIN)/custclean demo --out $(OUT)
 
@@ -36,8 +41,9 @@ lint: $(DEV)
 lab: $(LAB)
 	$(BIN)/jupyter lab notebooks/
 
-bench: $(DEV)
+bench: $(BENCH)
 	$(BIN)/python benchmarks/bench_read.py
+	$(BIN)/python benchmarks/bench_clean.py
 
 clean-venv:
 	rm -rf $(VENV)
