@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import polars as pl
 
 from custclean.errors import InputError
 
-__all__ = ["load_table", "reference_dirs"]
+__all__ = ["load_table", "reference_dirs", "reload"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -79,3 +80,27 @@ def load_table(name: str) -> pl.DataFrame:
         ['last_name']
     """
     return _load(name, tuple(reference_dirs()))
+
+
+def reload() -> int:
+    """Forget every table and every lookup built from one, so edited CSVs take effect now.
+
+    The tables and the lookups the normalisers build from them are read once per process. After
+    editing a table, or pointing ``CUSTCLEAN_REFERENCE_DIR`` somewhere else in a running
+    notebook, call ``reload()``; the next call of any normaliser reads the tables again.
+    Returns how many caches were cleared.
+
+    Example:
+        >>> reload() >= 1
+        True
+    """
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "custclean" or name.startswith("custclean.")):
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", None) == name:
+                clear()
+                cleared += 1
+    return cleared
