@@ -140,6 +140,22 @@ class ReadResult:
     delimiter: str | None = None
     sheet: str | None = None
 
+    def _repr_html_(self) -> str:
+        from custclean._display import summary_html
+
+        facts = [("source", self.source), ("format", self.format)]
+        facts += [
+            (name, value)
+            for name, value in (
+                ("encoding", self.encoding),
+                ("delimiter", repr(self.delimiter) if self.delimiter else None),
+                ("sheet", self.sheet),
+            )
+            if value
+        ]
+        facts += [("rows", f"{self.data.height:,}"), ("issues", f"{self.issues.height:,}")]
+        return summary_html("ReadResult", facts, [("issues", self.issues), ("data", self.data)])
+
 
 def read(
     source: Any,

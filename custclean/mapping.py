@@ -147,6 +147,23 @@ class MappedFrame:
             f"{len(self.unmapped)} riding along, {len(self.ambiguous)} ambiguous fields)"
         )
 
+    def _repr_html_(self) -> str:
+        from custclean._display import summary_html
+
+        mapped = self.mapping.filter(pl.col("field").is_not_null()).height
+        return summary_html(
+            "MappedFrame",
+            [
+                ("rows", f"{self.data.height:,}"),
+                ("columns mapped", str(mapped)),
+                ("riding along", ", ".join(self.unmapped) or "none"),
+                ("ambiguous fields", ", ".join(sorted(self.ambiguous)) or "none"),
+                ("issues", f"{self.issues.height:,}"),
+            ],
+            [("mapping", self.mapping), ("data", self.data)],
+            max_rows=40,
+        )
+
 
 def _check_overrides(
     columns: list[str], overrides: Mapping[str, str | None] | None

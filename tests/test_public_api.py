@@ -24,3 +24,16 @@ def test_py_typed_is_shipped():
     from pathlib import Path
 
     assert (Path(spec.origin).parent / "py.typed").is_file()
+
+
+def test_read_and_mapping_results_show_an_escaped_html_summary():
+    import polars as pl
+
+    raw = custclean.read(
+        pl.DataFrame({"First Name": ["<script>alert(1)</script>"], "Loyalty": ["gold"]})
+    )
+    html = custclean.map_columns(raw)._repr_html_()
+    assert "MappedFrame" in html and "Loyalty" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    read_html = custclean.read_with_issues(raw.drop("source_row"))._repr_html_()
+    assert "ReadResult" in read_html and "<script>" not in read_html
