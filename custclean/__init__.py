@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "InputError": "custclean.errors",
     "MappingError": "custclean.errors",
 }
-_SUBMODULES = ("demo", "normalize")
+_SUBMODULES = ("demo", "normalize", "reference")
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -69,10 +69,11 @@ __all__ = [
     "normalize",
     "read",
     "read_with_issues",
+    "reference",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from custclean import demo, normalize
+    from custclean import demo, normalize, reference
     from custclean.cleaning import CleanResult, clean
     from custclean.errors import CustcleanError, InputError, MappingError
     from custclean.fields import CANONICAL_FIELDS
