@@ -46,6 +46,10 @@ _EXPORTS: dict[str, str] = {
     "CustcleanError": "custclean.errors",
     "InputError": "custclean.errors",
     "MappingError": "custclean.errors",
+    "export": "custclean.exporting",
+    "Export": "custclean.exporting",
+    "Simulation": "custclean.exporting",
+    "schema": "custclean.targets",
 }
 _SUBMODULES = ("demo", "normalize", "reference")
 
@@ -54,6 +58,7 @@ __all__ = [
     "ISSUE_CODES",
     "CleanResult",
     "CustcleanError",
+    "Export",
     "InputError",
     "MappedFrame",
     "MappingError",
@@ -61,26 +66,31 @@ __all__ = [
     "Normalized",
     "ReadResult",
     "ReadWarning",
+    "Simulation",
     "__version__",
     "clean",
     "demo",
+    "export",
     "header_key",
     "map_columns",
     "normalize",
     "read",
     "read_with_issues",
     "reference",
+    "schema",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custclean import demo, normalize, reference
     from custclean.cleaning import CleanResult, clean
     from custclean.errors import CustcleanError, InputError, MappingError
+    from custclean.exporting import Export, Simulation, export
     from custclean.fields import CANONICAL_FIELDS
     from custclean.io import ReadResult, ReadWarning, read, read_with_issues
     from custclean.issues import ISSUE_CODES
     from custclean.mapping import MappedFrame, MappingWarning, header_key, map_columns
     from custclean.normalize._core import Normalized
+    from custclean.targets import schema
 
 
 def __getattr__(name: str) -> Any:
