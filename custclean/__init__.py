@@ -50,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     "Export": "custclean.exporting",
     "Simulation": "custclean.exporting",
     "schema": "custclean.targets",
+    "reconcile": "custclean.reconciling",
+    "Reconciliation": "custclean.reconciling",
 }
 _SUBMODULES = ("demo", "normalize", "reference")
 
@@ -66,6 +68,7 @@ __all__ = [
     "Normalized",
     "ReadResult",
     "ReadWarning",
+    "Reconciliation",
     "Simulation",
     "__version__",
     "clean",
@@ -76,6 +79,7 @@ __all__ = [
     "normalize",
     "read",
     "read_with_issues",
+    "reconcile",
     "reference",
     "schema",
 ]
@@ -90,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custclean.issues import ISSUE_CODES
     from custclean.mapping import MappedFrame, MappingWarning, header_key, map_columns
     from custclean.normalize._core import Normalized
+    from custclean.reconciling import Reconciliation, reconcile
     from custclean.targets import schema
 
 
