@@ -159,7 +159,7 @@ def main() -> int:
     )
 
     scores = cleaning_accuracy(result, data.truth, d)
-    with pl.Config(tbl_rows=40, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+    with pl.Config(tbl_rows=40, tbl_cols=-1, tbl_width_chars=250, tbl_hide_dataframe_shape=True):
         print("\naccuracy against the demo truth:")
         print(scores)
     worst = scores.filter(pl.col("accuracy") < 0.99)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -266,7 +267,7 @@ def _settle_by_evidence(
     The country is inferred only when what the evidence fits narrows to exactly one country;
     if phones and postal code point to different countries, nothing is inferred.
     """
-    from custclean.normalize.phone import normalize_phone
+    from custclean.normalize.phone import phone_region
     from custclean.normalize.postal import _formats, normalize_postal
 
     value, code, message = inferred
@@ -275,18 +276,19 @@ def _settle_by_evidence(
         return inferred
     frame = pl.DataFrame(
         {
-            "row": pl.int_range(0, value.len(), eager=True),
-            "cand": candidates,
+            "row": open_rows.arg_true().cast(pl.Int64),
+            "cand": candidates.filter(open_rows),
             # A number of fewer than 8 digits is a local number without its area code: it
             # is valid somewhere by chance (7 digits in Eritrea), so it is no evidence.
-            **{f"p{i}": _long_enough(p) for i, p in enumerate(raw_phones)},
-            "zip": raw_zip.cast(pl.String),
+            **{f"p{i}": _long_enough(p.filter(open_rows)) for i, p in enumerate(raw_phones)},
+            "zip": raw_zip.cast(pl.String).filter(open_rows),
         }
-    ).filter(open_rows)
+    )
 
     def phone_ok(values: pl.Series, countries: pl.Series) -> pl.Series:
-        read = normalize_phone(values, countries, parallel=parallel)
-        return read.value.is_not_null() & (read.extra["region"] == countries).fill_null(False)
+        # only whether the number is valid and is the candidate's (no messages needed)
+        own = phone_region(values, countries, parallel=parallel)
+        return (own == countries).fill_null(False)
 
     known = set(_formats())
 
@@ -398,50 +400,27 @@ def _decide_country(
     return None, None, None
 
 
-def clean(
-    mapped: Any,
-    region: str | None = "US",
-    *,
-    note_types: Sequence[str] | None = None,
-    date_order: Literal["auto", "mdy", "dmy", "ymd"] = "auto",
-    dates: Sequence[str] = (),
-    today: dt.date | None = None,
-    infer_country: bool = True,
-    parallel: bool = False,
-) -> CleanResult:
-    """Normalise every canonical field and explain every change.
+def _chain(
+    data: pl.DataFrame,
+    region: str | None,
+    date_order: Literal["auto", "mdy", "dmy", "ymd"],
+    today: dt.date | None,
+    infer_country: bool,
+    parallel: bool,
+    notes: dict[str, Any],
+) -> dict[str, Normalized]:
+    """Read the fields that inform each other, in order (see the module docstring).
 
-    ``mapped`` is a :class:`~custclean.mapping.MappedFrame` (its issues are carried over), a
-    frame with canonical column names, or any frame :func:`~custclean.map_columns` can map.
-    ``region`` is the run's default country (alpha-2) for phones without a country code and
-    for rows with no country at all. ``note_types`` lists the note type names the account
-    knows. ``dates`` names further date columns (not dob) to normalise as plain dates.
-    ``today`` fixes the reference date for birth-date plausibility (default: today).
-    ``parallel=True`` reads the phone numbers the vectorised path leaves over in worker
-    processes; it pays only with many such numbers and more than two cores (in a script it
-    needs an ``if __name__ == "__main__":`` guard, else it falls back to one process).
-
-    Example:
-        >>> r = clean(pl.DataFrame({"Mobile": ["(312) 555-0123"], "State": ["Calif."]}))
-        >>> r.data.select("cell_phone", "state", "country").row(0)
-        ('+13125550123', 'CA', 'US')
+    Returns the results of country, state, both phones, zip and dob; adds the column-level
+    decisions to ``notes``.
     """
     from custclean.normalize.country import normalize_country
     from custclean.normalize.dates import normalize_date
-    from custclean.normalize.email import normalize_email
-    from custclean.normalize.gender import normalize_gender
-    from custclean.normalize.name import normalize_name
-    from custclean.normalize.note_type import normalize_note_type
     from custclean.normalize.phone import normalize_phone
     from custclean.normalize.postal import normalize_postal
     from custclean.normalize.state import normalize_state
-    from custclean.normalize.text import normalize_integer, normalize_text
 
-    data, earlier = _as_mapped(mapped)
-    region = region.upper() if region else None
-    rows = data["source_row"]
     results: dict[str, Normalized] = {}
-    notes: dict[str, Any] = {"region": region}
 
     def phones(countries: pl.Series, rows: pl.Series | None = None) -> tuple[Normalized, ...]:
         """Read both phone columns (only ``rows`` when given) with the rows' countries."""
@@ -500,20 +479,82 @@ def clean(
     )
     results["dob"] = dob
     notes["dob"] = dob.notes
-    results["email"] = normalize_email(data["email"])
-    first = normalize_name(data["first_name"], kind="person")
-    last = normalize_name(data["last_name"], kind="person")
-    results["first_name"] = first
-    results["last_name"] = last
-    results["company"] = normalize_name(data["company"], kind="company")
-    results["city"] = normalize_name(data["city"], kind="place")
-    results["address1"] = normalize_name(data["address1"], kind="address")
-    results["address2"] = normalize_name(data["address2"], kind="address")
-    results["gender"] = normalize_gender(data["gender"])
-    results["note_type"] = normalize_note_type(data["note_type"], note_types)
-    results["customer_code"] = normalize_text(data["customer_code"])
-    results["notes"] = normalize_text(data["notes"])
-    results["location_id"] = normalize_integer(data["location_id"])
+    return results
+
+
+def clean(
+    mapped: Any,
+    region: str | None = "US",
+    *,
+    note_types: Sequence[str] | None = None,
+    date_order: Literal["auto", "mdy", "dmy", "ymd"] = "auto",
+    dates: Sequence[str] = (),
+    today: dt.date | None = None,
+    infer_country: bool = True,
+    parallel: bool = False,
+) -> CleanResult:
+    """Normalise every canonical field and explain every change.
+
+    ``mapped`` is a :class:`~custclean.mapping.MappedFrame` (its issues are carried over), a
+    frame with canonical column names, or any frame :func:`~custclean.map_columns` can map.
+    ``region`` is the run's default country (alpha-2) for phones without a country code and
+    for rows with no country at all. ``note_types`` lists the note type names the account
+    knows. ``dates`` names further date columns (not dob) to normalise as plain dates.
+    ``today`` fixes the reference date for birth-date plausibility (default: today).
+    ``parallel=True`` reads the phone numbers the vectorised path leaves over in worker
+    processes; it pays only with many such numbers and more than two cores (in a script it
+    needs an ``if __name__ == "__main__":`` guard, else it falls back to one process).
+
+    Example:
+        >>> r = clean(pl.DataFrame({"Mobile": ["(312) 555-0123"], "State": ["Calif."]}))
+        >>> r.data.select("cell_phone", "state", "country").row(0)
+        ('+13125550123', 'CA', 'US')
+    """
+    from custclean.normalize.dates import normalize_date
+    from custclean.normalize.email import normalize_email
+    from custclean.normalize.gender import normalize_gender
+    from custclean.normalize.name import normalize_name
+    from custclean.normalize.note_type import normalize_note_type
+    from custclean.normalize.text import normalize_integer, normalize_text
+
+    data, earlier = _as_mapped(mapped)
+    region = region.upper() if region else None
+    rows = data["source_row"]
+    results: dict[str, Normalized] = {}
+    notes: dict[str, Any] = {"region": region}
+
+    # The fields that need no other field are read in a second thread while this one works
+    # through the chain country → state → phones → inferred countries → postal codes, dates.
+    # Most of the work is in polars, which releases the GIL: the two run side by side on two
+    # cores. Each normaliser is a pure function, so the result is the same in any order.
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="custclean-clean")
+    on_the_side = {
+        name: background.submit(func, data[column], *args, **kwargs)
+        for name, column, func, args, kwargs in (
+            ("email", "email", normalize_email, (), {}),
+            ("first_name", "first_name", normalize_name, (), {"kind": "person"}),
+            ("last_name", "last_name", normalize_name, (), {"kind": "person"}),
+            ("company", "company", normalize_name, (), {"kind": "company"}),
+            ("city", "city", normalize_name, (), {"kind": "place"}),
+            ("address1", "address1", normalize_name, (), {"kind": "address"}),
+            ("address2", "address2", normalize_name, (), {"kind": "address"}),
+            ("gender", "gender", normalize_gender, (), {}),
+            ("note_type", "note_type", normalize_note_type, (note_types,), {}),
+            ("customer_code", "customer_code", normalize_text, (), {}),
+            ("notes", "notes", normalize_text, (), {}),
+            ("location_id", "location_id", normalize_integer, (), {}),
+        )
+    }
+    try:
+        chain = _chain(data, region, date_order, today, infer_country, parallel, notes)
+    except BaseException:
+        background.shutdown(cancel_futures=True)
+        raise
+    background.shutdown()
+    results.update(chain)
+    results.update({name: future.result() for name, future in on_the_side.items()})
+    first, last = results["first_name"], results["last_name"]
+    cell, work, country = results["cell_phone"], results["work_phone"], results["country"]
 
     extra_date_results: dict[str, Normalized] = {}
     for name in dates:

@@ -277,7 +277,7 @@ def test_formats_share_one_parse(monkeypatch):
         pl.Series(["(312) 555-0123", "312.555.0123", "+44 20 7946 0958", "0171/1234567"]),
         pl.Series(["US", "US", "US", "DE"]),
     )
-    assert calls == [0]  # all read by the vectorised fast path
+    assert sum(calls) == 0  # all read by the vectorised fast path
     assert plain.value.to_list() == [
         "+13125550123",
         "+13125550123",

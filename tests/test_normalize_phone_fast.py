@@ -18,8 +18,8 @@ from polars.testing import assert_frame_equal
 
 from custclean import demo
 from custclean.normalize import phone_fast
-from custclean.normalize.phone import _dummy, normalize_phone
-from custclean.normalize.phone_fast import FAST_COLUMNS, read_fast
+from custclean.normalize.phone import _dummy, normalize_phone, phone_region
+from custclean.normalize.phone_fast import FAST_COLUMNS, read_fast, valid_fast
 
 REGIONS = ["US", "CA", "GB", "DE", "AU", "MX", "FR", "IN", "JP", "BR"]
 
@@ -270,12 +270,17 @@ def test_read_fast_claims_plain_numbers_only():
         "5550123",  # invalid on a JP row: slow path
         "3125550123/7735550199",  # two numbers: slow path
         "1234567890",  # stand-in: slow path
-        "3.12555e+09",  # digits lost: slow path
         "09012345678",  # Japan rewrites its national prefix: slow path
+        "3.12555e+09",  # digits lost: invalid, with the slow path's reason
     ]
-    regions = ["US", None, "GB", "DE", "US", "US", "US", "GB", "JP", "US", "US", "US", "JP"]
+    regions = ["US", None, "GB", "DE", "US", "US", "US", "GB", "JP", "US", "US", "JP", "US"]
     out = read_fast(pl.Series(keys), pl.Series(regions))
-    assert out["claimed"].to_list() == [True] * 8 + [False] * 5
+    assert out["claimed"].to_list() == [True] * 8 + [False] * 4 + [True]
+    assert (out["value"][12], out["code"][12]) == (None, "invalid")
+    assert out["message"][12] == (
+        "is in scientific notation with 6 significant digits: a spreadsheet shortened it and "
+        "the last 4 digits are lost; left empty"
+    )
     assert out["value"].to_list()[:8] == [
         "+13125550123",
         "+442079460958",
@@ -503,3 +508,102 @@ def test_patterns_behave_as_in_python():
             python = [m.group(0) if (m := re.match(pattern, s)) else None for s in dialled]
             polars = pl.Series(dialled).str.extract(translated, 1).to_list()
             assert polars == python, (region, pattern)
+
+
+# -- spreadsheet numbers that lost digits ------------------------------------------------------
+
+SCIENTIFIC = ["3.12555E+09", "3.12555e9", "+3.1e9", "3.1e-5", "3.1e-0", "3e-0", "3.10e1"]
+SCIENTIFIC += ["3.125550123e9", "3.1255501234e9", "1e0", "3.1e+00", "3.1e99999999999999999999"]
+SCIENTIFIC += ["3,1e9", "3.1 e9", "3.1e9 x4", "٣.١e9", "3.1e09", "3.12e010"]
+
+
+@pytest.mark.parametrize("default", [None, "US"])
+def test_scientific_notation_matches_the_slow_path(default):
+    for region in [None, "US", "GB"]:
+        assert_same(SCIENTIFIC, [region] * len(SCIENTIFIC), default)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.from_regex(r"\A\+?[0-9](\.[0-9]{0,12})?[eE][+-]?[0-9]{1,3}\Z"),
+    st.sampled_from([None, "US", "DE"]),
+)
+def test_generated_scientific_notation(cell, region):
+    assert_same([cell, f" {cell} "], [region, region], "US")
+
+
+# -- valid_fast and phone_region: validity and the number's country only ----------------------
+
+
+def assert_same_region(values, region):
+    """phone_region answers as normalize_phone's region column (without a default region);
+    return the share of non-blank cells valid_fast settled without the slow path."""
+    values = pl.Series(values, dtype=pl.String) if isinstance(values, list) else values
+    region = pl.Series(region, dtype=pl.String) if isinstance(region, list) else region
+    with fast_path(lambda real: _claims_nothing):
+        slow = normalize_phone(values, region, parallel=False)
+    got = phone_region(values, region)
+    expected = slow.extra["region"]
+    differ = (got.fill_null("-") != expected.fill_null("-")).fill_null(True)
+    if differ.any():
+        print(
+            pl.DataFrame({"cell": values, "row": region, "got": got, "want": expected}).filter(
+                differ
+            )
+        )
+    assert got.to_list() == expected.to_list()
+    keys = pl.select(
+        pl.lit(values).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s.\-()]", "")
+    ).to_series()
+    settled = valid_fast(keys, region)["valid"].is_not_null().sum()
+    blank = values.str.strip_chars().fill_null("") == ""
+    return settled / max(1, (~blank).sum())
+
+
+def test_phone_region_on_the_demo_in_other_countries():
+    data = demo_data()
+    cells = pl.concat([data.messy["cell_phone"], data.messy["work_phone"]])
+    # every number tried in countries that are not its own, as when a state names several
+    for countries in (["DE", "AT", "CH", "HU"], ["AU", "NZ", "MX", "CA"], ["GB", "IE", "IN"]):
+        region = pl.Series([countries[i % len(countries)] for i in range(cells.len())])
+        assert assert_same_region(cells, region) > 0.75  # MX rows and 00, 011, /: slow path
+
+
+def test_phone_region_on_example_numbers_in_every_region():
+    cells, regions = examples()
+    # each number in the region of the example before it: mostly another country's
+    assert_same_region(cells, [*regions[1:], regions[0]])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(phone_like(), st.sampled_from([None, *REGIONS, "IT", "AT"])), max_size=60)
+)
+def test_phone_region_on_generated_cells(rows):
+    assert_same_region([c for c, _ in rows], [r for _, r in rows])
+
+
+def test_valid_fast_leaves_second_readings_to_the_slow_path():
+    keys = ["017693256064", "0049123", "01144207946", "0177/2604", "0155512345678"]
+    keys += ["+5215512345678", "3.1e9", "017693256064x12", "", "0176932560", "+49176932560"]
+    regions = ["DE", "DE", "DE", "DE", "MX", "US", "DE", "DE", "DE", "GB", "US"]
+    out = valid_fast(pl.Series(keys), pl.Series(regions))
+    # 00, 011, a '/', Mexico: the slow path tries other readings; an invalid number of any
+    # country read exactly (the last two) is settled here
+    assert out["valid"].to_list()[:9] == [True, None, None, None, None, None, False, True, None]
+    assert out["valid"].to_list()[9:] == [False, False]
+    assert out["region"].to_list()[0] == "DE"
+    assert_same_region(keys, regions)
+
+
+def test_keys_in_several_chunks():
+    # a column read from a file comes in chunks; polars once panicked on them here
+    parts = [["06995289131;ext=653", "2.03595e+09", None], ["3.97174406e8", "+13068331527ext26"]]
+    keys = pl.concat(
+        [pl.Series(p, dtype=pl.String) for p in [*parts, ["3.1e9", "abc"]]], rechunk=False
+    )
+    assert keys.n_chunks() == 3
+    assert read_fast(keys, "US")["code"].to_list()[:2] == [None, "invalid"]
+    assert valid_fast(keys, "US")["valid"].to_list()[:2] == [False, False]
+    assert_same_region(keys, ["US"] * keys.len())
+    assert_same(keys, "US", "US")

@@ -38,7 +38,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["Normalized", "blank_to_null", "map_unique"]
+__all__ = ["Normalized", "blank_to_null", "map_unique", "on_distinct"]
 
 
 @dataclass(frozen=True)
@@ -175,4 +175,49 @@ def map_unique(
         code=joined["__code"].alias("code"),
         message=joined["__message"].alias("message"),
         extra={name: joined[name].alias(name) for name in extra_names},
+    )
+
+
+def on_distinct(
+    func: Callable[..., Normalized],
+    values: pl.Series,
+    *context: pl.Series,
+) -> Normalized:
+    """Run a column-wise normaliser once per distinct (value, context…) row and map it back.
+
+    ``func(values, *context)`` is a vectorised normaliser whose answer for a row depends on
+    that row's value and context only, never on the other rows (a name, not a date column
+    whose order is voted on). It is called on the distinct rows, so a column of a million
+    rows holding twelve thousand first names costs twelve thousand; the answers (``value``,
+    ``code``, ``message`` and every extra column) are joined back to every row, in order, and
+    ``notes`` are passed on.
+
+    Example:
+        >>> def shout(v: pl.Series) -> Normalized:
+        ...     up = v.str.to_uppercase()
+        ...     return Normalized(up, pl.Series([None] * v.len(), dtype=pl.String), up)
+        >>> on_distinct(shout, pl.Series(["ab", None, "ab", "c"])).value.to_list()
+        ['AB', None, 'AB', 'C']
+    """
+    n = values.len()
+    names = [f"__c{i}" for i in range(len(context))]
+    frame = pl.DataFrame({"__v": values.cast(pl.String), **dict(zip(names, context, strict=True))})
+    keys = ["__v", *names]
+    distinct = frame.unique(keys, maintain_order=True)
+    if distinct.height == n:  # nothing repeats: the join would cost more than it saves
+        return func(values, *context)
+    out = func(distinct["__v"], *(distinct[name] for name in names))
+    table = distinct.with_columns(
+        __value=out.value,
+        __code=out.code,
+        __message=out.message,
+        **{f"__x_{name}": series for name, series in out.extra.items()},
+    )
+    joined = frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return Normalized(
+        value=joined["__value"].alias("value"),
+        code=joined["__code"].alias("code"),
+        message=joined["__message"].alias("message"),
+        extra={name: joined[f"__x_{name}"].alias(name) for name in out.extra},
+        notes=out.notes,
     )

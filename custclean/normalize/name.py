@@ -54,7 +54,7 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from custclean.normalize._core import Normalized, map_unique
+from custclean.normalize._core import Normalized, map_unique, on_distinct
 from custclean.normalize.text import MOJIBAKE, describe, show, tidy
 from custclean.reference import load_table
 
@@ -522,6 +522,12 @@ def normalize_name(values: pl.Series, *, kind: NameKind = "person") -> Normalize
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {', '.join(_KINDS)}, not {kind!r}")
+    # A name's answer depends on the value alone: work once per distinct value.
+    return on_distinct(partial(_normalize_distinct, kind=kind), values)
+
+
+def _normalize_distinct(values: pl.Series, *, kind: str) -> Normalized:
+    """:func:`normalize_name` on a column (run on its distinct values)."""
     extra = ("honorific", "suffix") if kind == "person" else ()
     text = values.cast(pl.String)
     clean = _already_clean(text, kind)

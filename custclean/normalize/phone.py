@@ -72,7 +72,7 @@ from custclean.normalize import phone_fast
 from custclean.normalize._core import Normalized, map_unique
 from custclean.normalize.phone_fast import FAST_COLUMNS
 
-__all__ = ["NOT_MOBILE_TYPES", "PHONE_TYPES", "normalize_phone"]
+__all__ = ["NOT_MOBILE_TYPES", "PHONE_TYPES", "normalize_phone", "phone_region"]
 
 #: phonenumbers' number types by the lower-case name used in the ``type`` column.
 PHONE_TYPES: dict[int, str] = {
@@ -426,6 +426,53 @@ def _context(region: pl.Series | str | None, n: int) -> pl.Series:
     return pl.Series([text] * n, dtype=pl.String)
 
 
+def _keys(raw: pl.Series) -> pl.Series:
+    """Reduce cells to the keys the per-value path reads: trimmed, lower case, no separators.
+
+    A number a spreadsheet stored as a decimal or in scientific notation keeps its dot.
+    """
+    frame = pl.DataFrame({"low": raw.cast(pl.String).str.strip_chars().str.to_lowercase()})
+    low = pl.col("low")
+    return frame.select(
+        pl.when(low.str.contains(_DECIMAL) | low.str.contains(_SCIENTIFIC))
+        .then(low)
+        .otherwise(low.str.replace_all(_SEPARATORS, ""))
+    ).to_series()
+
+
+def phone_region(
+    values: pl.Series, region: pl.Series | str | None = None, *, parallel: bool = False
+) -> pl.Series:
+    """Return the country (alpha-2) of each cell's valid phone number; null where there is none.
+
+    The cells are read as :func:`normalize_phone` reads them with ``region`` and no default
+    region, and the answer is its ``region`` column (null also for non-geographic numbers
+    such as +800). Only validity and the number's country are asked for, so the vectorised
+    path (:func:`custclean.normalize.phone_fast.valid_fast`) settles far more cells than
+    for :func:`normalize_phone`, invalid numbers of every country included; the rest are
+    read by :func:`normalize_phone`. This is what trying a number in several candidate
+    countries needs.
+
+    Example:
+        >>> import polars as pl
+        >>> cells = pl.Series(["0176 93256064", "0176 93256064", "+44 20 7946 0958", "n/a"])
+        >>> phone_region(cells, pl.Series(["DE", "GB", "US", "DE"])).to_list()
+        ['DE', None, 'GB', None]
+    """
+    n = values.len()
+    regions = _context(region, n)
+    keys = _keys(values)
+    fast = phone_fast.valid_fast(keys, regions)
+    open_rows = fast["valid"].is_null() & (keys.fill_null("") != "")
+    found = fast["region"]
+    if open_rows.any():
+        slow = normalize_phone(
+            values.filter(open_rows), regions.filter(open_rows), parallel=parallel
+        )
+        found = found.scatter(open_rows.arg_true(), slow.extra["region"])
+    return found.alias("region")
+
+
 def normalize_phone(
     values: pl.Series,
     region: pl.Series | str | None = None,
@@ -469,57 +516,67 @@ def normalize_phone(
         )
     n = values.len()
     raw = values.cast(pl.String)
-    frame = pl.DataFrame({"__raw": raw, "__region": _context(region, n)})
-    low = pl.col("__raw").str.strip_chars().str.to_lowercase()
-    frame = frame.with_columns(
-        __key=pl.when(low.str.contains(_DECIMAL) | low.str.contains(_SCIENTIFIC))
-        .then(low)
-        .otherwise(low.str.replace_all(_SEPARATORS, ""))
-    )
+    frame = pl.DataFrame({"__raw": raw, "__region": _context(region, n), "__key": _keys(raw)})
     # Plain numbers are read in polars (phone_fast): same answers, no parse. The slow path
-    # gets the other keys; the claimed ones reach it as blanks, which it skips.
+    # reads the other keys (only those: the rows it needs are picked out first).
     fast = phone_fast.read_fast(frame["__key"], frame["__region"], default)
-    slow = map_unique(
-        _phone_value,
-        frame["__key"].set(fast["claimed"], None),  # type: ignore[arg-type]
-        frame["__region"],
-        default,
-        extra_names=("ext", "type", "region"),
-        parallel=parallel,
-    )
-    both = pl.DataFrame(
-        {
-            **{f"fast_{name}": fast[name] for name in FAST_COLUMNS},
-            "slow_value": slow.value,
-            "slow_code": slow.code,
-            "slow_message": slow.message,
-            "slow_ext": slow.extra["ext"],
-            "slow_type": slow.extra["type"],
-            "slow_region": slow.extra["region"],
-        }
-    ).select(pl.coalesce(f"fast_{name}", f"slow_{name}").alias(name) for name in FAST_COLUMNS)
+    left = ~fast["claimed"] & (frame["__key"].str.strip_chars().fill_null("") != "")
+    if left.any():
+        slow = map_unique(
+            _phone_value,
+            frame["__key"].filter(left),
+            frame["__region"].filter(left),
+            default,
+            extra_names=("ext", "type", "region"),
+            parallel=parallel,
+        )
+        answers = {"value": slow.value, "code": slow.code, "message": slow.message}
+        answers |= {name: slow.extra[name] for name in ("ext", "type", "region")}
+        idx = left.arg_true()
+        fast = fast.with_columns(fast[name].scatter(idx, answers[name]) for name in FAST_COLUMNS)
     out = Normalized(
-        value=both["value"],
-        code=both["code"],
-        message=both["message"],
-        extra={"ext": both["ext"], "type": both["type"], "region": both["region"]},
+        value=fast["value"],
+        code=fast["code"],
+        message=fast["message"],
+        extra={"ext": fast["ext"], "type": fast["type"], "region": fast["region"]},
     )
+    raw_col = pl.col("__raw")
+    value, code, tail, kind = pl.col("value"), pl.col("code"), pl.col("tail"), pl.col("type")
+    steps = frame.select("__raw").with_columns(
+        value=out.value, code=out.code, tail=out.message, type=out.extra["type"]
+    )
+    steps = steps.with_columns(
+        changed=value.is_not_null() & (value != raw_col),
+        not_mobile=(
+            pl.lit(expect == "mobile")
+            & kind.is_in(list(NOT_MOBILE_TYPES))
+            & (code.is_null() | (code == "fixed"))
+        ),
+    )
+    changed, not_mobile = pl.col("changed"), pl.col("not_mobile")
     said = pl.format(
         "'{}'",
-        pl.when(pl.col("__raw").str.len_chars() <= 80)
-        .then(pl.col("__raw"))
-        .otherwise(pl.col("__raw").str.slice(0, 79) + "…"),
+        pl.when(raw_col.str.len_chars() <= 80)
+        .then(raw_col)
+        .otherwise(raw_col.str.slice(0, 79) + "…"),
     )
-    value, code, tail, kind = pl.col("value"), pl.col("code"), pl.col("tail"), pl.col("type")
-    changed = value.is_not_null() & (value != pl.col("__raw"))
-    not_mobile = (
-        pl.lit(expect == "mobile")
-        & kind.is_in(list(NOT_MOBILE_TYPES))
-        & (code.is_null() | (code == "fixed"))
+    # what follows the quoted cell; the cell is quoted once, for the rows with a message
+    rest = (
+        pl.when(not_mobile)
+        .then(
+            pl.format(
+                " is {}, not a mobile: kept as {}",
+                kind.replace_strict(NOT_MOBILE_TYPES, default=None),
+                value,
+            )
+        )
+        .when(tail.is_not_null())
+        .then(pl.lit(" ") + tail)
+        .when(changed)
+        .then(pl.lit(" written as ") + value)
     )
-    result = frame.with_columns(
-        value=out.value, code=out.code, tail=out.message, type=out.extra["type"]
-    ).select(
+    result = steps.select(
+        "__raw",
         value=value,
         code=pl.when(not_mobile)
         .then(pl.lit("conflict"))
@@ -527,19 +584,9 @@ def normalize_phone(
         .then(code)
         .when(changed)
         .then(pl.lit("fixed")),
-        message=pl.when(not_mobile)
-        .then(
-            pl.format(
-                "{} is {}, not a mobile: kept as {}",
-                said,
-                kind.replace_strict(NOT_MOBILE_TYPES, default=None),
-                value,
-            )
-        )
-        .when(tail.is_not_null())
-        .then(pl.format("{} {}", said, tail))
-        .when(changed)
-        .then(pl.format("{} written as {}", said, value)),
+        message=rest,
+    ).with_columns(
+        message=pl.concat_str(said, pl.col("message"))  # null where there is none
     )
     return Normalized(
         value=result["value"],

@@ -74,7 +74,7 @@ import phonenumbers as pn
 import polars as pl
 from phonenumbers import PhoneMetadata
 
-__all__ = ["FAST_COLUMNS", "read_fast"]
+__all__ = ["FAST_COLUMNS", "read_fast", "valid_fast"]
 
 #: The columns :func:`read_fast` returns, besides ``claimed``.
 FAST_COLUMNS = ("value", "code", "message", "ext", "type", "region")
@@ -163,16 +163,44 @@ class _Plan:
         tested with one pattern for all of them, so the usual number costs two or three
         pattern matches rather than ten.
         """
-        full, common, rare = self.type_exprs
+        rare = self.type_exprs[2]
+        # each pattern is matched once: general, fixed line and mobile first, as columns
+        nsn, helpers = pl.col("nsn"), ["__general", "__fixed", "__mobile"]
+        frame = frame.with_columns(
+            __general=self.general.matches(nsn),
+            __fixed=self.fixed_line.matches(nsn) if self.fixed_line else pl.lit(False),
+            __mobile=self.mobile.matches(nsn)
+            if self.mobile and not self.same_mobile_and_fixed_line
+            else pl.lit(False),
+        )
         if rare is None:
-            return frame.with_columns(type=full)
+            return frame.with_columns(type=self.type_from(rare=True)).drop(helpers)
         return pl.concat(
             [
-                frame.filter(rare).with_columns(type=full),
-                frame.filter(~rare).with_columns(type=common),
+                frame.filter(rare).with_columns(type=self.type_from(rare=True)),
+                frame.filter(~rare).with_columns(type=self.type_from(rare=False)),
             ],
             how="vertical_relaxed",
-        )
+        ).drop(helpers)
+
+    def type_from(self, *, rare: bool) -> pl.Expr:
+        """:meth:`type_of` on the columns ``__general``, ``__fixed``, ``__mobile`` (matches)."""
+        nsn = pl.col("nsn")
+        chain = pl.when(~pl.col("__general")).then(pl.lit(None, pl.String))
+        for name, desc in self.types if rare else ():
+            chain = chain.when(desc.matches(nsn)).then(pl.lit(name))
+        fixed, mobile = pl.col("__fixed"), pl.col("__mobile")
+        if self.fixed_line is not None:
+            if self.same_mobile_and_fixed_line:
+                chain = chain.when(fixed).then(pl.lit("fixed_line_or_mobile"))
+            elif self.mobile is not None:
+                chain = chain.when(fixed & mobile).then(pl.lit("fixed_line_or_mobile"))
+                chain = chain.when(fixed).then(pl.lit("fixed_line"))
+            else:
+                chain = chain.when(fixed).then(pl.lit("fixed_line"))
+        if self.mobile is not None and not self.same_mobile_and_fixed_line:
+            chain = chain.when(mobile).then(pl.lit("mobile"))
+        return chain.otherwise(pl.lit(None, pl.String))
 
     @functools.cached_property
     def type_exprs(self) -> tuple[pl.Expr, pl.Expr, pl.Expr | None]:
@@ -660,10 +688,8 @@ def read_fast(
         "written as +14165550199: '00' read as the international prefix"
     """
     n = keys.len()
-    if isinstance(region, pl.Series):
-        regions = region.cast(pl.String)
-    else:
-        regions = pl.Series([region] * n, dtype=pl.String)
+    keys = keys.cast(pl.String).rechunk()
+    regions = _regions(region, n)
     first = _classified(_candidates(keys, regions, default_region))
     second = _classified(_fallbacks(first)).filter(
         pl.col("row_region").is_null()
@@ -675,26 +701,137 @@ def read_fast(
     local = _local(first, default_region)
     # only keys that were digits as given: the slow path reads the parts of '0173/3100909'
     local = local.filter(keys.cast(pl.String).gather(local["row"]).str.contains("^[0-9]+$"))
-    value = pl.format("+{}{}", pl.col("code"), pl.col("nsn"))
     kept_apart = pl.format("extension {} kept apart", pl.col("ext"))
     note = pl.concat_str("pre", "note", kept_apart, separator="; ", ignore_nulls=True)
     noted = pl.any_horizontal(pl.col("pre", "note", "ext").is_not_null())
-    answers = found.select(
+    value = pl.col("value")
+    answers = found.with_columns(
+        value=pl.concat_str(pl.lit("+"), pl.col("code").cast(pl.String), pl.col("nsn")),
+        noted=noted,
+    ).select(
         "row",
-        value=value,
-        code=pl.when(noted).then(pl.lit("fixed")),
-        message=pl.when(noted).then(pl.format("written as {}: {}", value, note)),
+        "value",
+        code=pl.when("noted").then(pl.lit("fixed")),
+        message=pl.when("noted").then(pl.format("written as {}: {}", value, note)),
         ext="ext",
         type="type",
         region=pl.when(pl.col("own") != _NON_GEOGRAPHIC).then(pl.col("own")),
     )
-    answers = pl.concat([answers, local], how="diagonal_relaxed").cast(
+    answers = pl.concat([answers, local, _shortened(keys)], how="diagonal_relaxed").cast(
         {"row": pl.UInt32, **dict.fromkeys(FAST_COLUMNS, pl.String)}
     )
-    rows = pl.DataFrame({"row": pl.int_range(n, eager=True, dtype=pl.UInt32)})
-    joined = rows.join(answers, on="row", how="left", maintain_order="left")
+    # every row once: the answer's position for the rows that have one, then a gather
+    where = pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
+        answers["row"], pl.int_range(answers.height, eager=True, dtype=pl.UInt32)
+    )
     claimed = pl.col("value").is_not_null() | pl.col("code").is_not_null()
-    return joined.select(claimed.alias("claimed"), *FAST_COLUMNS)
+    return answers.select(pl.col(FAST_COLUMNS).gather(where)).select(
+        claimed.alias("claimed"), *FAST_COLUMNS
+    )
+
+
+def valid_fast(keys: pl.Series, region: pl.Series | str | None) -> pl.DataFrame:
+    """Say whether each key is a valid number of the region it is read in, where that is certain.
+
+    ``keys`` and ``region`` as for :func:`read_fast`, without a default region. Returns one
+    row per key: ``valid`` — True where :func:`read_fast` reads a valid number, False where
+    the slow path is certain to leave the cell empty, null where only the slow path can
+    tell — and ``region``, the valid number's own region (null for +800 and the other
+    non-geographic codes). It answers without the slow path's messages, so it also settles
+    the invalid numbers of every country, not only of North America: a key read exactly
+    (``+`` and digits, a spreadsheet's decimal or full exponent, a number and its
+    extension) whose reading is not valid (or is a stand-in) is empty in the slow path too,
+    except where the slow path tries another reading: keys written with a ``/`` (it reads
+    the parts), keys starting ``00`` or ``011`` and Mexico's old forms stay open. Numbers a
+    spreadsheet shortened (``3.1e9``) are no number either.
+
+    Example:
+        >>> out = valid_fast(
+        ...     pl.Series(["02079460958", "02079460958", "3.1e9", "+4915112345678", "0171/12"]),
+        ...     pl.Series(["GB", "DE", "US", "US", "DE"]),
+        ... )
+        >>> out["valid"].to_list(), out["region"].to_list()
+        ([True, False, False, True, None], ['GB', None, None, 'DE', None])
+    """
+    n = keys.len()
+    text = keys.cast(pl.String).rechunk()
+    first = _classified(_candidates(text, _regions(region, n), None))
+    key, good = pl.col("key"), pl.col("type").is_not_null() & pl.col("usable")
+    settled = good | (
+        pl.col("plain")
+        & ~key.str.starts_with("00")
+        & ~key.str.starts_with("011")
+        & (pl.col("code") != 52)
+        & (pl.col("known") != "MX")
+    ).fill_null(False)
+    # a '/' splits the cell into parts for the slow path, which may read one on its own
+    answers = first.with_columns(
+        plain=~text.gather(first["row"]).str.contains("/", literal=True)
+    ).select(
+        "row",
+        valid=pl.when(settled).then(good),
+        region=pl.when(good & (pl.col("own") != _NON_GEOGRAPHIC)).then(pl.col("own")),
+    )
+    lost = _shortened(text).select("row", valid=pl.lit(False), region=pl.lit(None, pl.String))
+    answers = pl.concat([answers, lost.cast({"row": answers.schema["row"]})])
+    where = pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
+        answers["row"].cast(pl.UInt32), pl.int_range(answers.height, eager=True, dtype=pl.UInt32)
+    )
+    return answers.select(pl.col("valid", "region").gather(where))
+
+
+def _regions(region: pl.Series | str | None, n: int) -> pl.Series:
+    """Return the rows' regions as a String Series of length ``n``."""
+    if isinstance(region, pl.Series):
+        return region.cast(pl.String)
+    return pl.Series([region] * n, dtype=pl.String)
+
+
+def _shortened(keys: pl.Series) -> pl.DataFrame:
+    """Answer the spreadsheet numbers that are no phone number as the slow path does.
+
+    A number shown in scientific notation with fewer digits than its exponent needs
+    (``3.12555e+09``: the last digits are lost) or with more (a decimal number), and one
+    with a negative exponent (``3.1e-5``): ``invalid``, with the slow path's reason.
+    Exponents that hold every digit are read by :func:`_repaired`.
+    """
+    raw = pl.col("raw")
+    frame = (
+        # one chunk: polars 2.1 panics on some multi-chunk string columns in this query
+        pl.DataFrame({"raw": keys.cast(pl.String).rechunk()})
+        .with_row_index("row")
+        .filter(raw.str.contains("e", literal=True), raw.str.len_chars() <= _MAX_KEY)
+        .select("row", sci=raw.str.extract_groups(_SCIENTIFIC))
+    )
+    sci = pl.col("sci")
+    frame = frame.select(
+        "row",
+        have=sci.struct["fraction"].fill_null("").str.len_chars().cast(pl.Int64),
+        power=sci.struct["power"].cast(pl.Int64, strict=False),
+        negative=sci.struct["sign"] == "-",
+    )
+    have, power = pl.col("have"), pl.col("power")
+    decimal = pl.lit("is a decimal number, not a phone number; left empty")
+    message = (
+        pl.when(pl.col("negative") & (power != 0))
+        .then(decimal)
+        .when(have < power)
+        .then(
+            pl.format(
+                "is in scientific notation with {} significant digits: a spreadsheet "
+                "shortened it and the last {} digits are lost; left empty",
+                have + 1,
+                power - have,
+            )
+        )
+        .when(have > power)
+        .then(decimal)
+    )
+    return (
+        frame.filter(power.is_not_null())
+        .select("row", code=pl.lit("invalid"), message=message)
+        .filter(pl.col("message").is_not_null())
+    )
 
 
 def _local(first: pl.DataFrame, default: str | None) -> pl.DataFrame:
