@@ -739,3 +739,78 @@ def test_throughput_on_200k_values():
     distinct = values.n_unique()
     print(f"\n{distinct} distinct of 200,000 in {elapsed:.2f} s: {distinct / elapsed:,.0f}/s")
     assert elapsed < 10
+
+
+# ---------------------------------------------------------------- the vectorised text reader
+
+_TEXT_SAMPLES = [
+    "17 May 1980", "May 17, 1980", "17-May-80", "Sat, 17 May 1980", "17 de mayo de 1980",
+    "17. Mai 1980", "le 17 mai 1980", "Nov 2 1957", "04-Oct-1977", "80-May-17", "May 17 80",
+    "17 May", "May 1980", "17 May 1980 1981", "May June 1980", "17 Bogus 1980", "1980 May 5",
+    "5 may 99", "99 may 5", "May. 5, 1980", "05/May/1980", "17h30 May 5 1980", "May 5 1980 10:30",
+    "Mai 17 1980", "17 MAY 1980", "mayo 17 '80", "17 mars 1980", "xx", "17th May 1980",
+    "the 17 of May 1980", "123 May 1980", "17 May 19800", "0 May 0000", "32 May 12",
+]  # fmt: skip
+
+
+def _by_python(values: list[str]) -> pl.DataFrame:
+    from custclean.normalize.dates import _read_text
+
+    rows = []
+    for raw in values:
+        code, _msg, y, m, d, yy, timed = _read_text(raw)[1:]
+        if code is None:
+            rows.append((raw, int(y), int(m), int(d), yy == "1", timed == "1"))
+    schema = ["raw", "ty", "tm", "td", "tyy", "ttime"]
+    return pl.DataFrame(rows, schema=schema, orient="row").cast(
+        {"ty": pl.Int32, "tm": pl.Int32, "td": pl.Int32}
+    )
+
+
+def _by_polars(values: list[str]) -> pl.DataFrame:
+    from custclean.normalize.dates import _read_plain_texts
+
+    out = _read_plain_texts(pl.Series(values, dtype=pl.String))
+    assert out["fcode"].is_null().all() and out["fmsg"].is_null().all()
+    return out.select("raw", "ty", "tm", "td", "tyy", "ttime")
+
+
+def test_vectorised_text_reader_agrees_with_the_python_reader() -> None:
+    fast = _by_polars(_TEXT_SAMPLES).sort("raw")
+    slow = _by_python(_TEXT_SAMPLES).filter(pl.col("raw").is_in(fast["raw"].implode()))
+    assert fast.equals(slow.sort("raw"))
+    # it takes the common forms itself, and never one the Python reader rejects
+    assert {"17 May 1980", "May 17, 1980", "17-May-80", "17 de mayo de 1980"} <= set(fast["raw"])
+    assert set(fast["raw"]) <= set(_by_python(_TEXT_SAMPLES)["raw"])
+    assert "17h30 May 5 1980" not in set(fast["raw"])
+
+
+_TEXT_PIECES = st.sampled_from(
+    ["May", "mai", "de", "Sat", "the", "Bogus", "17", "5", "80", "1980", "123", "0", "99", "31"]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(_TEXT_PIECES, st.sampled_from([" ", "-", ", ", ". ", "/", "'"])),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_vectorised_text_reader_matches_on_generated_values(parts: list[tuple[str, str]]) -> None:
+    raw = "".join(word + sep for word, sep in parts).strip()
+    fast = _by_polars([raw])
+    slow = _by_python([raw])
+    assert fast.height <= slow.height
+    if fast.height:
+        assert fast.equals(slow)
+
+
+def test_normalize_date_reads_text_dates_through_both_readers_alike() -> None:
+    values = pl.Series([*_TEXT_SAMPLES, "17 May 1980", None, "1980-05-17", "5/6/1980"])
+    out = normalize_date(values, country="DE", today=dt.date(2025, 6, 1))
+    assert out.value[0] == "1980-05-17" and out.code[0] == "fixed"
+    assert out.value[2] == "1980-05-17"  # 17-May-80
+    assert out.value[13] is None and out.code[13] == "invalid"  # May June 1980
+    assert out.value[21] is None or out.value[21] == "1980-05-05"  # time read by Python only

@@ -596,8 +596,10 @@ def _read_texts(f: pl.DataFrame) -> pl.DataFrame:
         return f.with_columns(
             fcode=pl.lit(None, dtype=pl.String), fmsg=pl.lit(None, dtype=pl.String)
         )
+    quick = _read_plain_texts(rest)
+    rest = rest.filter(~rest.is_in(quick["raw"].implode()))
     out = map_unique(_read_text, rest, extra_names=("ty", "tm", "td", "tyy", "ttime"))
-    text = pl.DataFrame(
+    slow = pl.DataFrame(
         {
             "raw": rest,
             "fcode": out.code,
@@ -609,6 +611,7 @@ def _read_texts(f: pl.DataFrame) -> pl.DataFrame:
             "ttime": out.extra["ttime"] == "1",
         }
     )
+    text = pl.concat([quick, slow])
     f = f.join(text, on="raw", how="left")
     got = pl.col("ty").is_not_null()
     return f.with_columns(
@@ -619,6 +622,102 @@ def _read_texts(f: pl.DataFrame) -> pl.DataFrame:
         yy=pl.when(got).then("tyy").otherwise("yy"),
         time=pl.when(got).then("ttime").otherwise("time"),
     ).drop("ty", "tm", "td", "tyy", "ttime")
+
+
+# Values the vectorised text reader takes: ASCII letters, digits, spaces and ``,.-/'`` only;
+# no time of day (no ``:``, no ``17h30``). It answers only those that :func:`_read_text` reads
+# as a date, with the same parts; the rest go to :func:`_read_text`.
+_PLAIN_TEXT = r"^[A-Za-z0-9 ,./'-]{1,200}$"
+_TEXT_TOKEN = r"[0-9]+|[A-Za-z]+"
+
+
+def _read_plain_texts(rest: pl.Series) -> pl.DataFrame:
+    """Read, in polars, the plain ASCII dates with a month in words that :func:`_read_text` reads.
+
+    Same columns and answers as :func:`_read_text` gives for them (tests hold the two together):
+    every word a month, weekday or joining word of ``month_names.csv``, exactly one month and
+    two numbers, split into day and year by the same rules.
+    """
+    schema = {
+        "raw": pl.String,
+        "fcode": pl.String,
+        "fmsg": pl.String,
+        "ty": pl.Int32,
+        "tm": pl.Int32,
+        "td": pl.Int32,
+        "tyy": pl.Boolean,
+        "ttime": pl.Boolean,
+    }
+    words = _date_words()
+    table = pl.DataFrame(
+        {"_w": list(words), "_month": [-2 if v is None else v for v in words.values()]},
+        schema={"_w": pl.String, "_month": pl.Int64},
+    )
+    candidates = rest.filter(
+        rest.str.contains(_PLAIN_TEXT)
+        & rest.str.contains("[0-9]")
+        & ~rest.str.contains("(?i)[0-9]h[0-9]")
+    ).unique()
+    if candidates.is_empty():
+        return pl.DataFrame(schema=schema)
+    tokens = (
+        pl.DataFrame({"raw": candidates})
+        .with_row_index("_v")
+        .with_columns(_t=pl.col("raw").str.extract_all(_TEXT_TOKEN))
+        .with_columns(_at=pl.int_ranges(pl.col("_t").list.len()))
+        .explode("_t", "_at")
+        .with_columns(_num=pl.col("_t").str.contains("^[0-9]"), _w=pl.col("_t").str.to_lowercase())
+        .join(table, on="_w", how="left")
+    )
+    num, month = pl.col("_num"), pl.col("_month")
+    named = month.fill_null(0) > 0
+    per = tokens.group_by("_v").agg(
+        bad=((~num & month.is_null()) | (month == -1)).any(),
+        months=named.sum(),
+        numbers=num.sum(),
+        month=month.filter(named).first(),
+        month_at=pl.col("_at").filter(named).first(),
+        first=pl.col("_t").filter(num).first(),
+        first_at=pl.col("_at").filter(num).first(),
+        second=pl.col("_t").filter(num).last(),
+        second_at=pl.col("_at").filter(num).last(),
+    )
+    per = per.filter(~pl.col("bad") & (pl.col("months") == 1) & (pl.col("numbers") == 2))
+    first, second = pl.col("first"), pl.col("second")
+    n1, n2 = first.str.len_chars(), second.str.len_chars()
+    m_at, f_at, s_at = pl.col("month_at"), pl.col("first_at"), pl.col("second_at")
+    year_first = (n1 == 4) & (n2 <= 2)
+    day_first = ((n2 == 4) & (n1 <= 2)) | (
+        (n1 <= 2) & (n2 == 2) & (((f_at < m_at) & (m_at < s_at)) | (m_at < f_at))
+    )
+    per = per.with_columns(
+        day=pl.when(year_first).then(second).when(day_first).then(first),
+        year=pl.when(year_first).then(first).when(day_first).then(second),
+    ).filter(pl.col("day").is_not_null())
+    day, year = pl.col("day"), pl.col("year")
+    swap = (day.cast(pl.Int64) > 31) & (year.str.len_chars() == 2) & (year.cast(pl.Int64) <= 31)
+    per = per.with_columns(
+        day=pl.when(swap).then(year).otherwise(day),
+        year=pl.when(swap).then(day).otherwise(year),
+    )
+    found = per.select(
+        "_v",
+        fcode=pl.lit(None, dtype=pl.String),
+        fmsg=pl.lit(None, dtype=pl.String),
+        ty=pl.col("year").cast(pl.Int32),
+        tm=pl.col("month").cast(pl.Int32),
+        td=pl.col("day").cast(pl.Int32),
+        tyy=pl.col("year").str.len_chars() == 2,
+        ttime=pl.lit(False),
+    )
+    return (
+        pl.DataFrame({"raw": candidates})
+        .with_row_index("_v")
+        .join(found, on="_v", how="inner")
+        .sort("_v")
+        .select(list(schema))
+        .cast(schema)
+    )
 
 
 def _judge_serials(f: pl.DataFrame, lo: int, hi: int, this_year: int) -> pl.DataFrame:
@@ -832,19 +931,18 @@ def normalize_date(
     # distinct value, the others once per distinct (value, country). Integer keys keep it fast.
     codes = sorted(rows["cc"].drop_nulls().unique().to_list())
     code_ids = {code: i for i, code in enumerate(codes, 1)}
-    rows = rows.join(
-        parsed.select("raw", "rid", "cls"), on="raw", how="left", maintain_order="left"
-    ).select(
-        "rid",
-        key=pl.col("rid").cast(pl.Int64) * (len(codes) + 1)
-        + pl.when(pl.col("cls").is_in(["two", "mdy", "dmy"]))
+    width = len(codes) + 1
+    by_country = parsed.select("raw", "rid", _cc=pl.col("cls").is_in(["two", "mdy", "dmy"]))
+    found = rows.join(by_country, on="raw", how="left", maintain_order="left").select(
+        key=pl.col("rid").cast(pl.Int64) * width
+        + pl.when("_cc")
         .then(pl.col("cc").replace_strict(code_ids, default=0, return_dtype=pl.Int64))
-        .otherwise(0),
-    )
-    ids = rows.drop_nulls("key").unique("key")
-    pairs = parsed.select(pl.all().gather(ids["rid"])).with_columns(
-        key=ids["key"],
-        cc=(ids["key"] % (len(codes) + 1)).replace_strict(
+        .otherwise(0)
+    )["key"]
+    keys = found.drop_nulls().unique().sort()
+    pairs = parsed.select(pl.all().gather(keys // width)).with_columns(
+        key=keys,
+        cc=(keys % width).replace_strict(
             dict(enumerate(codes, 1)), default=None, return_dtype=pl.String
         ),
     )
@@ -857,8 +955,8 @@ def normalize_date(
     pairs = _finish(pairs.with_columns(**rule.resolve()), kind, today, min_age, max_age, rule)
     notes = rule.notes(pairs)
     notes["excel_serials"] = parsed.filter(pl.col("form") == "serial").height
-    out = rows.join(
-        pairs.select("key", "value", "code", "message"), on="key", how="left", maintain_order="left"
+    out = pairs.select("value", "code", "message").select(
+        pl.all().gather(_dense_index(found, keys))
     )
     return Normalized(
         value=out["value"].alias("value"),
@@ -866,6 +964,23 @@ def normalize_date(
         message=out["message"].alias("message"),
         notes=notes,
     )
+
+
+def _dense_index(found: pl.Series, keys: pl.Series) -> pl.Series:
+    """Return, for each of ``found``, its position in the sorted distinct ``keys`` (null: null).
+
+    A gather through a table indexed by key when the keys are compact, else a binary search;
+    either costs far less than a join of the rows' results.
+    """
+    top = int(keys.max() or 0) if keys.len() else 0
+    if top <= 8 * found.len() + 1024:
+        table = pl.zeros(top + 1, dtype=pl.Int64, eager=True).scatter(
+            keys, pl.int_range(keys.len(), dtype=pl.Int64, eager=True)
+        )
+        return pl.select(table.gather(found)).to_series()
+    return pl.select(
+        pl.when(found.is_not_null()).then(keys.search_sorted(found.fill_null(0)))
+    ).to_series()
 
 
 def _earliest_birth(today: dt.date, max_age: int) -> dt.date:
