@@ -89,7 +89,11 @@ def naive_country(values: list[str | None]) -> list[str | None]:
 
 
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="?", type=int, default=1_000_000, help="demo rows")
+    n = parser.parse_args().rows
     data = load(n)
     known = sorted(set(data.truth["note_type"].drop_nulls().to_list()))
     with warnings.catch_warnings():
