@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from custclean.issues import ISSUE_CODES
 from custclean.normalize import _core
-from custclean.normalize.phone import _classify, _parse, normalize_phone
+from custclean.normalize.phone import _classify, _parse, normalize_phone, phone_region
 
 
 def one(value, region=None, **kwargs):
@@ -365,3 +365,43 @@ def test_throughput():
     assert out.value.len() == values.len()
     # ~25,000 rows/s serial (200,000 rows, 60% distinct) on an idle 2-CPU machine
     assert values.len() / elapsed > 5_000
+
+
+# Demo rows (seed 2026) whose 10-digit number lost its area code and happened to start with
+# 310: phonenumbers reads 310-xxxx as a Canadian universal access number (+13105170), so the
+# cleaner turned a local number into another number instead of leaving it empty.
+@pytest.mark.parametrize(
+    ("cell", "region"),
+    [
+        ("310-5170", "US"),
+        ("310-2903", "CA"),
+        ("310-5359", "US"),
+        ("310-9650", "CA"),
+        ("310-5170", None),
+        ("3105170", "US"),
+        ("+1 310 5170", "CA"),
+        ("1-310-5170", "US"),
+        ("3105170.0", "US"),
+        ("+13105170", "US"),
+    ],
+)
+@pytest.mark.parametrize("expect", ["any", "mobile"])
+def test_seven_digit_310_numbers_are_local_numbers_not_guessed(cell, region, expect):
+    row = one(cell, region, default_region="US", expect=expect)
+    assert row["phone"] is None
+    assert row["code"] == "invalid"
+    assert row["message"].startswith(f"'{cell}' has 7 digits: a local number without")
+    assert row["message"].endswith("; left empty")
+    assert row["type"] is None and row["region"] is None
+
+
+def test_a_310_local_number_next_to_a_full_number_leaves_the_full_one():
+    row = one("310-5170 / 312-555-0123", "US", default_region="US")
+    assert (row["phone"], row["code"]) == ("+13125550123", "fixed")
+    assert "not kept: '3105170' (has 7 digits" in row["message"]
+
+
+def test_a_310_local_number_gives_no_country():
+    cells = pl.Series(["310-5170", "310-2903", "(416) 555-0199"])
+    assert phone_region(cells, pl.Series(["US", "CA", "CA"])).to_list() == [None, None, "CA"]
+    assert phone_region(cells, "US").to_list() == [None, None, "CA"]

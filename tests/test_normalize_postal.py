@@ -365,3 +365,48 @@ def test_throughput_on_distinct_codes():
     normalize_postal(pl.Series(raw), "US", pl.Series(states))
     elapsed = time.process_time() - start
     assert 20_000 / elapsed > 10_000  # loose: catches a regression, not a slow machine
+
+
+# Demo rows (seed 2026) whose Sydney postcode 2000 was cut to '200': padding it to 0200 (an ACT
+# postcode) invented a value that the state NSW contradicts.
+@pytest.mark.parametrize(
+    ("raw", "state", "padded", "owners"),
+    [
+        ("200", "NSW", "0200", "NT or ACT, not NSW"),
+        ("200", "New South Wales", "0200", "NT or ACT, not NSW"),
+        ("221", "NSW", "0221", "NT or ACT, not NSW"),
+        ("810", "VIC", "0810", "NT or ACT, not VIC"),
+    ],
+)
+def test_padded_au_postcode_that_contradicts_the_state_is_left_empty(raw, state, padded, owners):
+    assert one(raw, "AU", state) == (
+        None,
+        "conflict",
+        f"'{raw}' would be {padded} with its lost leading zero restored, but postcode "
+        f"{padded} belongs to {owners}; left empty",
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "state", "expected"),
+    [("810", "NT", "0810"), ("800", "Northern Territory", "0800"), ("200", "ACT", "0200")],
+)
+def test_padded_au_postcode_that_agrees_with_the_state_is_restored(raw, state, expected):
+    assert one(raw, "AU", state)[:2] == (expected, "fixed")
+
+
+@pytest.mark.parametrize(
+    ("raw", "state", "message"),
+    [
+        ("0800", "NSW", "Postcode 0800 belongs to NT or ACT, not NSW"),
+        ("3000", "NSW", "Postcode 3000 belongs to VIC, not NSW"),
+        ("2600", "QLD", "Postcode 2600 belongs to NSW or ACT, not QLD"),
+    ],
+)
+def test_au_postcode_of_another_state_is_kept_and_flagged(raw, state, message):
+    assert one(raw, "AU", state) == (raw, "conflict", message)
+
+
+@pytest.mark.parametrize(("raw", "state"), [("2000", "NSW"), ("2600", "ACT"), ("0810", "NT")])
+def test_au_postcode_of_its_state_gets_no_code(raw, state):
+    assert one(raw, "AU", state) == (raw, None, None)

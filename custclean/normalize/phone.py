@@ -20,7 +20,9 @@ neither. What :func:`normalize_phone` does:
 - Mexican mobiles still written with the ``1`` after ``+52`` (dropped in 2019) → ``fixed``;
 - a number that is not valid (phonenumbers' ``is_valid_number``) → empty, ``invalid``, with the
   reason (a 7-digit local number without its area code, too short, too long, not in a range in
-  use); a national number that is invalid for the row's country but valid for
+  use); ``310-5170`` too, which phonenumbers would take for a Canadian universal access number
+  (+13105170) but which in a customer list is a local number that lost its area code; a
+  national number that is invalid for the row's country but valid for
   ``default_region`` → empty, ``ambiguous`` (which of number and country is wrong is not
   guessed);
 - stand-ins: no digits at all (``n/a``, ``none``), one repeated digit (``000-000-0000``,
@@ -123,6 +125,11 @@ _FLOAT_RE = re.compile(r"^(\+?\d+)\.0+$")
 _SCI_RE = re.compile(r"^(\+?)(\d)(?:\.(\d+))?e([+-]?)(\d+)$")
 _NANP_PLAIN = re.compile(r"^(?:\+?1)?([2-9]\d{9})$")
 _E164_NANP = re.compile(r"^\+1([2-9]\d{9})$")
+_SHORT_NANP = r"^\+1\d{7}$"
+_SHORT_NANP_TAIL = (
+    "has 7 digits: a local number without its area code, which is not guessed (phonenumbers "
+    "would read it as a Canadian 310 number, which works only inside its province); left empty"
+)
 _SPLIT = re.compile(r"[/,;&|]|(?<=\d)(?:or|and|y|oder|ou)(?=\+?\d)")
 _DIGITS = re.compile(r"\d")
 _TRAILING_WORD = re.compile(r"^(.*\d)([^\W\d_]{2,})$")
@@ -250,6 +257,8 @@ def _read_one(key: str, region: str | None, default: str | None, notes: list[str
         notes.append("letters read as keypad digits")
     kind, own = _classify(number)
     if kind != _UNKNOWN:
+        if number.country_code == 1 and len(pn.national_significant_number(number)) == 7:
+            return _invalid("invalid", _SHORT_NANP_TAIL)  # a 310 number: see _no_short_nanp
         return _describe(number, kind, own, notes)
 
     nsn = pn.national_significant_number(number)
@@ -440,6 +449,28 @@ def _keys(raw: pl.Series) -> pl.Series:
     ).to_series()
 
 
+def _no_short_nanp(answers: pl.DataFrame) -> pl.DataFrame:
+    """Empty the +1 numbers of 7 digits: local numbers without their area code.
+
+    phonenumbers reads ``310-xxxx`` as a Canadian universal access number (dialled without
+    an area code inside a province), whatever the row's country. In a customer list such a
+    cell is a local number whose area code was left out; reading it as a company's number
+    would present a guess as fact.
+    """
+    short = answers["value"].str.contains(_SHORT_NANP).fill_null(False)
+    if not short.any():
+        return answers
+    empty = {
+        name: pl.when(short).then(None).otherwise(name)
+        for name in ("value", "ext", "type", "region")
+    }
+    return answers.with_columns(
+        **empty,
+        code=pl.when(short).then(pl.lit("invalid")).otherwise("code"),
+        message=pl.when(short).then(pl.lit(_SHORT_NANP_TAIL)).otherwise("message"),
+    )
+
+
 def phone_region(
     values: pl.Series, region: pl.Series | str | None = None, *, parallel: bool = False
 ) -> pl.Series:
@@ -463,7 +494,9 @@ def phone_region(
     regions = _context(region, n)
     keys = _keys(values)
     fast = phone_fast.valid_fast(keys, regions)
-    open_rows = fast["valid"].is_null() & (keys.fill_null("") != "")
+    # a +1 number of 7 digits is valid to the fast path (a Canadian 310 number) but not here
+    short = fast["region"].is_in(list(_NANP)) & (keys.str.count_matches(r"\d").fill_null(0) <= 8)
+    open_rows = (fast["valid"].is_null() | short) & (keys.fill_null("") != "")
     found = fast["region"]
     if open_rows.any():
         slow = normalize_phone(
@@ -534,6 +567,7 @@ def normalize_phone(
         answers |= {name: slow.extra[name] for name in ("ext", "type", "region")}
         idx = left.arg_true()
         fast = fast.with_columns(fast[name].scatter(idx, answers[name]) for name in FAST_COLUMNS)
+    fast = _no_short_nanp(fast)
     out = Normalized(
         value=fast["value"],
         code=fast["code"],

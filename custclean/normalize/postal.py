@@ -13,7 +13,8 @@ written in the country's template: ``'k1a0b1'`` → ``'K1A 0B1'``, ``'sw1a1aa'``
   Germany (no code starts with 00). A US ZIP code must moreover start with a prefix USPS uses
   (``reference_data/us_zip_prefixes.csv``) and agree with the record's state; a padded ZIP that
   contradicts the state is left empty (``conflict``): it was never written that way, and the
-  state says it is wrong. Without a country nothing is padded.
+  state says it is wrong (Australian postcodes likewise, see **State**). Without a country
+  nothing is padded.
 - **Spreadsheet numbers** — ``'2134.0'`` loses its ``.0`` for countries whose codes are digits.
 - **Prefixes** — ``'D-10115'``, ``'F-75001'``, ``'NL-1012 AB'``, ``'CP 06700'`` lose the prefix.
 - **O for 0** — where the letter O stands in a digit's place (``'K1A OB1'``), or a zero in a
@@ -23,7 +24,10 @@ written in the country's template: ``'k1a0b1'`` → ``'K1A 0B1'``, ``'sw1a1aa'``
   ``placeholder``. ``'12345'`` is a real ZIP code and is kept.
 - **State** — a US ZIP whose prefix belongs to another state than the record's (``'90210'``
   with state ``'NY'``) is kept and coded ``conflict``; likewise a Canadian postal code whose
-  first letter belongs to another province.
+  first letter belongs to another province and an Australian postcode whose first digit
+  belongs to another state (``reference_data/au_postal_prefixes.csv``). A padded code that
+  contradicts the state is left empty, as for US ZIP codes: ``'200'`` with state ``'NSW'``
+  is no ``0200`` (the ACT) but most likely a cut-off ``2000``.
 
 A value that fits no template or fails the pattern becomes null, ``invalid``, with a message
 naming the country's rule. Without a country (or for a country with no known format) a value
@@ -158,10 +162,25 @@ def _ca_provinces() -> dict[str, tuple[str, ...]]:
     return {letter: tuple(p) for letter, p in owners.items()}
 
 
+@cache
+def _au_states() -> dict[str, tuple[str, ...]]:
+    table = load_table("au_postal_prefixes")
+    owners: dict[str, list[str]] = {}
+    for state, digit in table.select("state", "digit").iter_rows():
+        if state and digit and state.strip().upper() not in owners.get(digit.strip(), []):
+            owners.setdefault(digit.strip(), []).append(state.strip().upper())
+    return {digit: tuple(states) for digit, states in owners.items()}
+
+
 def _state_code(state: str, country: str) -> str | None:
-    """Return the row's state as a code of ``country`` (US or CA) the prefix tables know."""
+    """Return the row's state as a code of ``country`` (US, CA, AU) the prefix tables know."""
     code = state_code(state, country)
-    known = _zip_state_codes() if country == "US" else frozenset(_ca_provinces_all())
+    if country == "US":
+        known = _zip_state_codes()
+    elif country == "CA":
+        known = frozenset(_ca_provinces_all())
+    else:
+        known = frozenset(s for states in _au_states().values() for s in states)
     return code if code in known else None
 
 
@@ -379,6 +398,12 @@ def _state_conflict(result: str, fmt: _Format, state: str | None) -> str | None:
         owners = _ca_provinces().get(result[0], ())
         if province and owners and province not in owners:
             return f"postal code {result} belongs to {' or '.join(owners)}, not {province}"
+        return None
+    if fmt.country == "AU":
+        given = _state_code(state, "AU") if state else None
+        owners = _au_states().get(result[0], ())
+        if given and owners and given not in owners:
+            return f"postcode {result} belongs to {' or '.join(owners)}, not {given}"
         return None
     if fmt.country != "US" and fmt.country not in _ZIP_TERRITORIES:
         return None
