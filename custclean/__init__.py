@@ -51,9 +51,17 @@ _EXPORTS: dict[str, str] = {
     "Simulation": "custclean.exporting",
     "schema": "custclean.targets",
     "reconcile": "custclean.reconciling",
+    "find_duplicates": "custclean.link.pipeline",
+    "LinkResult": "custclean.link.result",
+    "merge": "custclean.merging",
+    "MergeResult": "custclean.merging",
+    "run": "custclean.runner",
+    "RunResult": "custclean.runner",
+    "build_report": "custclean.report",
+    "write_report": "custclean.report",
     "Reconciliation": "custclean.reconciling",
 }
-_SUBMODULES = ("demo", "normalize", "reference")
+_SUBMODULES = ("demo", "link", "normalize", "reference")
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -62,39 +70,53 @@ __all__ = [
     "CustcleanError",
     "Export",
     "InputError",
+    "LinkResult",
     "MappedFrame",
     "MappingError",
     "MappingWarning",
+    "MergeResult",
     "Normalized",
     "ReadResult",
     "ReadWarning",
     "Reconciliation",
+    "RunResult",
     "Simulation",
     "__version__",
+    "build_report",
     "clean",
     "demo",
     "export",
+    "find_duplicates",
     "header_key",
+    "link",
     "map_columns",
+    "merge",
     "normalize",
     "read",
     "read_with_issues",
     "reconcile",
     "reference",
+    "run",
     "schema",
+    "write_report",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from custclean import demo, normalize, reference
+    from custclean import demo, link, normalize, reference
     from custclean.cleaning import CleanResult, clean
     from custclean.errors import CustcleanError, InputError, MappingError
     from custclean.exporting import Export, Simulation, export
     from custclean.fields import CANONICAL_FIELDS
     from custclean.io import ReadResult, ReadWarning, read, read_with_issues
     from custclean.issues import ISSUE_CODES
+    from custclean.link.pipeline import find_duplicates
+    from custclean.link.result import LinkResult
     from custclean.mapping import MappedFrame, MappingWarning, header_key, map_columns
+    from custclean.merging import MergeResult, merge
     from custclean.normalize._core import Normalized
     from custclean.reconciling import Reconciliation, reconcile
+    from custclean.report import build_report, write_report
+    from custclean.runner import RunResult, run
     from custclean.targets import schema
 
 

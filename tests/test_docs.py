@@ -23,6 +23,24 @@ def test_ci_runs_the_readme_test_command():
 def test_no_placeholders_left_in_readme():
     import re
 
-    allowed = {"CUSTCLEAN_REFERENCE_DIR"}
+    allowed = {"CUSTCLEAN_REFERENCE_DIR", "CUSTCLEAN_ARTIFACTS"}
     shouting = set(re.findall(r"\b[A-Z]+_[A-Z_]+\b", README)) - allowed
     assert not shouting, shouting
+
+
+def test_readme_documents_every_export_option():
+    import polars as pl
+
+    from custclean.exporting import export
+
+    records = pl.DataFrame({"source_row": [1], "customer_code": ["C1"], "email": ["a@b.co"]})
+    for target in ("franpos", "wasp"):
+        for option in export(records, target).options:
+            assert f"`{option}`" in README, (target, option)
+
+
+def test_readme_lists_every_output_file_of_run():
+    from custclean.runner import OUTPUT_FILES
+
+    for name in OUTPUT_FILES:
+        assert f"`{name}`" in README, name
