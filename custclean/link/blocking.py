@@ -44,6 +44,7 @@ __all__ = [
     "BlockingError",
     "BlockingResult",
     "BlockingRule",
+    "auto_rules",
     "block_keys",
     "block_pairs",
     "count_pairs",
@@ -112,11 +113,16 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("address", ("address_key",), note="house number and street in one postal code"),
 )
 
-#: Broader passes for files with few e-mails, phones or dates of birth. They cost many more
-#: pairs on big files (each name, each birthday and initial is shared by many people) and
-#: pull coincidences into the candidates: check with ``count_pairs(records, DEFAULT_RULES +
+#: Broader passes for files with few e-mails and phones (see :func:`auto_rules`). They cost
+#: many more pairs on big files (each name, each birthday and initial is shared by many people)
+#: and pull coincidences into the candidates: check with ``count_pairs(records, DEFAULT_RULES +
 #: NAME_RULES)`` first.
 NAME_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule(
+        "name_phonetic",
+        ("first_metaphone", "last_metaphone"),
+        note="first and last name sounding alike",
+    ),
     BlockingRule(
         "dob_first",
         ("dob", "first_initial", "country_key"),
@@ -127,6 +133,10 @@ NAME_RULES: tuple[BlockingRule, ...] = (
         ("dob", "last_initial", "country_key"),
         note="date of birth + surname initial (first name changed)",
     ),
+    BlockingRule("surname_zip", ("last_metaphone", "zip"), note="surname alike in one postal code"),
+    BlockingRule(
+        "first_zip", ("first_metaphone", "zip"), note="first name alike in one postal code"
+    ),
     BlockingRule(
         "name_zip",
         ("name_sorted", "zip"),
@@ -135,14 +145,21 @@ NAME_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "surname_area",
         ("last_metaphone", "postal_area", "first_initial"),
-        note="surname sounding alike + first initial in one postal area",
+        note="surname alike + first initial in one postal area",
     ),
+    BlockingRule("dob", ("dob",), note="the same date of birth"),
     BlockingRule(
-        "name_city",
-        ("first_metaphone", "last_metaphone", "city_key"),
-        note="first and last name sounding alike in one city",
+        "first_city", ("first_metaphone", "city_key"), note="first name alike in one city"
     ),
+    BlockingRule("surname_city", ("last_metaphone", "city_key"), note="surname alike in one city"),
 )
+
+#: ``auto_rules`` adds the ``NAME_RULES`` when fewer records than this share have an e-mail or a
+#: phone (the default passes lean on them).
+CONTACT_COVERAGE = 0.5
+
+#: ``auto_rules`` keeps a name pass only when it costs at most this many pairs per record.
+PAIRS_PER_RECORD = 2.0
 
 #: Derived key columns :func:`block_keys` adds, with what each holds.
 KEY_COLUMNS: dict[str, str] = {
@@ -445,6 +462,49 @@ def _rule_pairs(
     return pairs, stats
 
 
+def _estimated_pairs(rule: BlockingRule, keyed: pl.DataFrame) -> int:
+    """Pairs a pass would generate (from its block sizes, without building them)."""
+    keys, _ = _rule_keys(rule, keyed)
+    sizes = keys.group_by("key").len().filter(pl.col("len") <= rule.max_block_size)
+    return int(sizes.select((pl.col("len") * (pl.col("len") - 1) // 2).sum()).item() or 0)
+
+
+def auto_rules(
+    records: pl.DataFrame, keyed: pl.DataFrame | None = None
+) -> tuple[BlockingRule, ...]:
+    """Return the passes ``block_pairs`` uses by default for ``records``.
+
+    ``DEFAULT_RULES`` always. When fewer than ``CONTACT_COVERAGE`` of the records have an
+    e-mail or a phone (a list without contact details, like the FEBRL test data), the
+    ``NAME_RULES`` are added, each only if it costs at most ``PAIRS_PER_RECORD`` pairs per record.
+
+    Example:
+        >>> import polars as pl
+        >>> names = pl.DataFrame({"source_row": [1, 2], "first_name": ["Ann", "Anne"],
+        ...                       "last_name": ["Lee", "Lee"]})
+        >>> [r.name for r in auto_rules(names)][-2:]
+        ['first_city', 'surname_city']
+        >>> contacts = names.with_columns(email=pl.lit("a@b.org"))
+        >>> auto_rules(contacts) == DEFAULT_RULES
+        True
+    """
+    n = records.height
+    if n == 0:
+        return DEFAULT_RULES
+    contact = pl.lit(False)
+    for col in ("email", "cell_phone", "work_phone"):
+        if col in records.columns:
+            contact = contact | pl.col(col).is_not_null()
+    coverage = records.select(contact.mean()).item() or 0.0
+    if coverage >= CONTACT_COVERAGE:
+        return DEFAULT_RULES
+    if keyed is None:
+        keyed = block_keys(records, {c for rule in NAME_RULES for c in rule.on})
+    budget = PAIRS_PER_RECORD * n
+    extra = tuple(r for r in NAME_RULES if _estimated_pairs(r, keyed) <= budget)
+    return DEFAULT_RULES + extra
+
+
 @dataclass(frozen=True, slots=True)
 class BlockingResult:
     """The candidate pairs of all passes and what each pass cost.
@@ -475,7 +535,9 @@ def block_pairs(
 ) -> BlockingResult:
     """Run the blocking passes over ``records`` and return the distinct candidate pairs.
 
-    ``records`` needs ``source_row`` and the fields the rules read. Rows with a negative
+    ``records`` needs ``source_row`` and the fields the rules read; ``rules`` default to
+    :func:`auto_rules` (``DEFAULT_RULES``, plus name passes for lists without e-mails and
+    phones). Rows with a negative
     ``source_row`` are an account's existing customers: with ``link_only_negative`` two of
     them are never paired with each other (only with incoming records).
 
@@ -485,11 +547,11 @@ def block_pairs(
         >>> block_pairs(df, [BlockingRule("email", ("email",))]).pairs["source_row_l"].to_list()
         [-1, -1, 1]
     """
-    rules = DEFAULT_RULES if rules is None else tuple(rules)
+    rules = auto_rules(records) if rules is None else tuple(rules)
+    keyed = block_keys(records, {c for rule in rules for c in rule.on})
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
         raise BlockingError("blocking rule names must be unique: " + ", ".join(names))
-    keyed = block_keys(records, {c for rule in rules for c in rule.on})
     found: list[pl.DataFrame] = []
     stats: list[dict[str, object]] = []
     for index, rule in enumerate(rules):
