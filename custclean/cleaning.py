@@ -123,6 +123,19 @@ class CleanResult:
             + ")"
         )
 
+    def _repr_html_(self) -> str:
+        from custclean._display import summary_html
+
+        codes = self.issues.group_by("code").len().sort("len", descending=True)
+        facts = [("rows", f"{self.data.height:,}"), ("issues", f"{self.issues.height:,}")]
+        facts += [(code, f"{count:,}") for code, count in codes.iter_rows()]
+        return summary_html(
+            "CleanResult",
+            facts,
+            [("per field", self.summary()), ("issues", self.issues), ("data", self.data)],
+            max_rows=20,
+        )
+
 
 def _as_mapped(frame: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (data with canonical columns, earlier issues) from whatever was passed."""

@@ -37,3 +37,12 @@ def test_read_and_mapping_results_show_an_escaped_html_summary():
     assert "<script>" not in html and "&lt;script&gt;" in html
     read_html = custclean.read_with_issues(raw.drop("source_row"))._repr_html_()
     assert "ReadResult" in read_html and "<script>" not in read_html
+
+
+def test_clean_result_shows_an_escaped_html_summary():
+    import polars as pl
+
+    result = custclean.clean(pl.DataFrame({"First Name": ["<b>x</b>"], "Sex": ["W"]}))
+    html = result._repr_html_()
+    assert "CleanResult" in html and "per field" in html
+    assert "<b>x</b>" not in html
