@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import polars as pl
@@ -10,7 +11,7 @@ import pytest
 import custclean as cc
 from custclean.demo import generate
 from custclean.link.comparisons import COMPARISONS, compare, prepare
-from custclean.link.scoring import MatchModel
+from custclean.link.scoring import MatchModel, _released_parts
 
 FIELDS = (
     "first_name",
@@ -284,3 +285,40 @@ def test_row_sum_is_numpys_row_sum_bit_for_bit(k: int) -> None:
     matrix = rng.normal(size=(2000, k)) * 10.0 ** rng.integers(-4, 4, size=(2000, k))
     columns = [np.ascontiguousarray(matrix[:, j]) for j in range(k)]
     assert np.array_equal(_row_sum(columns, 2000), matrix.sum(axis=1))
+
+
+def test_household_rule_holds_on_customer_data(demo: dict) -> None:
+    # demo households: different first names with one date of birth are rare (twins)
+    assert demo["model"].released == ()
+
+
+def test_replaced_first_names_release_the_household_rule() -> None:
+    # FEBRL-like: 100 pairs with the same surname, address, dob; 15 have another first name
+    comparisons = COMPARISONS
+    n = 100
+    gammas = pl.DataFrame(
+        {
+            "source_row_l": list(range(n)),
+            "source_row_r": list(range(n, 2 * n)),
+            **{c.column: [-1] * n for c in comparisons},
+        }
+    ).with_columns(
+        pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
+        pl.lit(3, dtype=pl.Int8).alias("gamma_address"),
+        pl.lit(2, dtype=pl.Int8).alias("gamma_postal"),
+        pl.lit(3, dtype=pl.Int8).alias("gamma_dob"),
+        pl.Series("gamma_first_name", [0] * 15 + [6] * (n - 15), dtype=pl.Int8),
+    )
+    assert _released_parts(gammas, comparisons) == ("first_name",)
+    calm = _released_parts(
+        gammas.with_columns(pl.lit(6, dtype=pl.Int8).alias("gamma_first_name")), comparisons
+    )
+    assert calm == ()
+    model = MatchModel.default(prior=0.5)
+    released = dataclasses.replace(model, released=("first_name",))
+    pair = gammas.head(1)
+    assert model.score(pair)["identity_conflict"].item()
+    assert not released.score(pair)["identity_conflict"].item()
+    # a missing date of birth keeps the rule even when released
+    no_dob = pair.with_columns(pl.lit(-1, dtype=pl.Int8).alias("gamma_dob"))
+    assert released.score(no_dob)["identity_conflict"].item()

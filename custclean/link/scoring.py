@@ -28,6 +28,17 @@ date of birth does not count for it either (twins). This is what keeps spouses, 
 parent / child apart even when they share everything else. The pair's ``identity_conflict``
 column says when it applied.
 
+How strong that rule is comes from the data: among the candidate pairs with the same surname,
+address (or postal code) and date of birth, ``estimate`` counts how often the first names are
+completely different. In customer lists that is rare (twins; well under 1 %), and the rule
+holds. Above ``RELEASE_RATE`` (2 %) the different first names are recording noise, not
+people (FEBRL's generator replaces values), and the model's ``released`` lists
+``first_name``: a different first name with an agreeing date of birth, surname and address
+and no clash of gender is then no conflict, and weighs against the match by its EM-learned
+m (bounds loosened to ``_RELEASED_ELSE_BOUNDS``). Two disagreeing identity parts, a
+disagreeing date of birth (parent and child of one name) or a missing one always keep the
+rule.
+
 Example:
     >>> import polars as pl
     >>> from custclean.link.comparisons import compare, prepare
@@ -66,6 +77,14 @@ U_PAIRS = 200_000
 _PSEUDO = 0.5
 #: Limit of the term-frequency adjustment, in bits either way.
 _TF_LIMIT = 10.0
+#: Share of disagreements on one identity part, among candidate pairs that agree on the other
+#: identity part, the surname and the address or postal code, above which such a single
+#: disagreement is taken for recording noise (weighed by EM) rather than a household member.
+RELEASE_RATE = 0.02
+#: Fewest such strongly agreeing pairs needed before the share is trusted.
+_RELEASE_MIN_PAIRS = 50
+#: m-bounds of the "else" level of an identity part whose single disagreement is weighed.
+_RELEASED_ELSE_BOUNDS = (1e-4, 0.5)
 
 
 def _logit2(p: float) -> float:
@@ -94,6 +113,7 @@ class MatchModel:
     iterations: int = 0
     converged: bool = False
     pairs: int = 0
+    released: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -145,7 +165,10 @@ class MatchModel:
         labelled = _labelled_gammas(labels, gammas, prepared, comparisons)
         u = _estimate_u(prepared, comparisons, u_pairs, seed, labelled)
         tf = _term_frequencies(prepared, comparisons)
-        start = cls(comparisons=comparisons, m={}, u=u, prior=prior or 0.05, tf=tf)
+        released = _released_parts(gammas, comparisons)
+        start = cls(
+            comparisons=comparisons, m={}, u=u, prior=prior or 0.05, tf=tf, released=released
+        )
         start = _with_m(start, {c.name: tuple(reversed(c.m_start)) for c in comparisons})
         return _em(
             start, gammas, labelled, fixed_prior=prior, max_iter=max_iterations, tol=tolerance
@@ -215,7 +238,7 @@ class MatchModel:
         if prepared is not None:
             weights = self._tf_adjusted(weights, gammas, prepared, codes)
         gated, conflict = _gate_columns(
-            [weights[c.name] for c in self.comparisons], codes, self.comparisons
+            [weights[c.name] for c in self.comparisons], codes, self.comparisons, self.released
         )
         total = _row_sum(gated, gammas.height) + _logit2(self.prior)
         probability = 1.0 / (1.0 + np.exp2(-np.clip(total, -1000, 1000)))
@@ -360,9 +383,13 @@ class MatchModel:
 
     # ---------------------------------------------------------------- display
     def __repr__(self) -> str:
+        released = (
+            f", single disagreement weighed on {list(self.released)}" if self.released else ""
+        )
         return (
             f"MatchModel({len(self.comparisons)} comparisons, prior={self.prior:.4g}, "
-            f"EM iterations={self.iterations}, converged={self.converged}, pairs={self.pairs})"
+            f"EM iterations={self.iterations}, converged={self.converged}, pairs={self.pairs}"
+            f"{released})"
         )
 
     def _repr_html_(self) -> str:
@@ -432,22 +459,42 @@ def _row_sum(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
 
 
 def _gate_columns(
-    weights: Sequence[np.ndarray], codes: Sequence[np.ndarray], comparisons: Sequence[Comparison]
+    weights: Sequence[np.ndarray],
+    codes: Sequence[np.ndarray],
+    comparisons: Sequence[Comparison],
+    released: Sequence[str] = (),
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Apply the household rule: drop positive contact weights under an identity conflict.
 
     A first name, gender or date of birth that disagrees (gamma 0) is an identity conflict;
     then the contact parts count only against a match. A disagreeing first name or gender
     also stops a shared date of birth from counting for it (twins).
+
+    Except for a *single* disagreement on a ``released`` part (see ``_released_parts``): a
+    different first name with an agreeing date of birth, in a pair whose surname and address
+    (or postal code) agree and whose genders do not clash. That is no conflict; its "else"
+    weight, learned by EM, counts against the match instead.
     """
     names = [c.name for c in comparisons]
     n = codes[0].shape[0] if codes else 0
 
-    def disagree(name: str) -> np.ndarray:
-        return codes[names.index(name)] == 0 if name in names else np.zeros(n, dtype=bool)
+    def code(name: str) -> np.ndarray:
+        return codes[names.index(name)] if name in names else np.full(n, -1, dtype=np.int16)
 
-    person = disagree("first_name") | disagree("gender")
-    conflict = person | disagree("dob")
+    def disagree(name: str) -> np.ndarray:
+        return code(name) == 0
+
+    weighed = np.zeros(n, dtype=bool)
+    if released:
+        first, dob = code("first_name"), code("dob")
+        # the same household: surname and address (or postal code) agree, gender does not clash
+        postal = comparisons[names.index("postal")].gamma("exact") if "postal" in names else 99
+        home = (code("address") > 0) | (code("postal") == postal)
+        calm = ~disagree("gender") & (code("last_name") > 0) & home
+        if "first_name" in released:
+            weighed |= (first == 0) & (dob > 0) & calm
+    person = (disagree("first_name") | disagree("gender")) & ~weighed
+    conflict = person | (disagree("dob") & ~weighed)
     out = []
     for w, c in zip(weights, comparisons, strict=True):
         if c.role == "contact":
@@ -459,12 +506,15 @@ def _gate_columns(
 
 
 def _gate(
-    weights: np.ndarray, codes: np.ndarray, comparisons: Sequence[Comparison]
+    weights: np.ndarray,
+    codes: np.ndarray,
+    comparisons: Sequence[Comparison],
+    released: Sequence[str] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """``_gate_columns`` on a (pairs x comparisons) matrix (EM's patterns)."""
     k = len(comparisons)
     gated, conflict = _gate_columns(
-        [weights[:, j] for j in range(k)], [codes[:, j] for j in range(k)], comparisons
+        [weights[:, j] for j in range(k)], [codes[:, j] for j in range(k)], comparisons, released
     )
     return np.column_stack(gated).reshape(weights.shape), conflict
 
@@ -479,7 +529,43 @@ def _with_m(model: MatchModel, m: dict[str, tuple[float, ...]]) -> MatchModel:
         iterations=model.iterations,
         converged=model.converged,
         pairs=model.pairs,
+        released=model.released,
     )
+
+
+def _released_parts(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> tuple[str, ...]:
+    """Return the identity parts whose single disagreement the data shows to be noise.
+
+    Among the candidate pairs that agree on the surname, on the address or postal code and on
+    the date of birth, count how often the first names disagree. Household members rarely
+    look like that (twins): customer lists show well under 1 %. Above ``RELEASE_RATE`` the
+    disagreements are recording noise (a replaced value, as in FEBRL), so a single one is
+    weighed by its learned m instead of switching the contact evidence off.
+    """
+    names = {c.name: c for c in comparisons}
+    need = ("first_name", "dob", "last_name", "address", "postal")
+    if not all(n in names and names[n].column in gammas.columns for n in need):
+        return ()
+
+    def exact(name: str) -> pl.Expr:
+        return pl.col(names[name].column) == names[name].gamma("exact")
+
+    strong = exact("last_name") & (exact("address") | exact("postal"))
+    if "gender" in names and names["gender"].column in gammas.columns:
+        strong = strong & (pl.col(names["gender"].column).fill_null(-1) != 0)
+    out = []
+    # a date of birth is never released: a father and son of one name at one address
+    # disagree only there, and customer lists hold them often enough to pass any such share
+    for part, other in (("first_name", "dob"),):
+        column = pl.col(names[part].column)
+        row = gammas.select(
+            (strong & exact(other) & (column >= 0)).sum().alias("pairs"),
+            (strong & exact(other) & (column == 0)).sum().alias("disagree"),
+        ).row(0)
+        pairs, disagree = int(row[0] or 0), int(row[1] or 0)
+        if pairs >= _RELEASE_MIN_PAIRS and disagree / pairs > RELEASE_RATE:
+            out.append(part)
+    return tuple(out)
 
 
 # -------------------------------------------------------------------- u and term frequencies
@@ -624,7 +710,7 @@ def _em(
                 for k, c in enumerate(comparisons)
             ]
         )
-        gated, _ = _gate(weights, codes, comparisons)
+        gated, _ = _gate(weights, codes, comparisons, model.released)
         total = gated.sum(axis=1) + _logit2(prior)
         post = 1.0 / (1.0 + np.exp2(-np.clip(total, -200, 200)))
         post = np.where(np.isnan(fixed), post, fixed)
@@ -636,7 +722,10 @@ def _em(
             sums = np.bincount(codes[seen, k], weights=weight[seen], minlength=k_levels)[:k_levels]
             if sums.sum() <= 0:
                 continue
-            new = _bounded(sums / sums.sum(), tuple(reversed(c.m_bounds)))
+            bounds = tuple(reversed(c.m_bounds))
+            if c.name in model.released and bounds:
+                bounds = (_RELEASED_ELSE_BOUNDS, *bounds[1:])
+            new = _bounded(sums / sums.sum(), bounds)
             change = max(change, float(np.abs(new - m[c.name]).max()))
             m[c.name] = new
         if fixed_prior is None:
@@ -655,6 +744,7 @@ def _em(
         iterations=iterations,
         converged=converged,
         pairs=gammas.height,
+        released=model.released,
     )
 
 
