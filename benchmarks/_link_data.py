@@ -21,6 +21,7 @@ import polars as pl
 
 import custclean as cc
 from custclean import demo
+from custclean.fields import CANONICAL_FIELDS
 
 DATA = Path(__file__).parent / "_data"
 
@@ -33,26 +34,7 @@ DEMO_SEED = 2026
 #: The canonical fields a FEBRL record fills (everything else is null).
 FEBRL_FIELDS = ("first_name", "last_name", "dob", "address1", "address2", "city", "state", "zip")
 
-CANONICAL = (
-    "customer_code",
-    "first_name",
-    "last_name",
-    "company",
-    "email",
-    "cell_phone",
-    "work_phone",
-    "dob",
-    "gender",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "zip",
-    "country",
-    "note_type",
-    "notes",
-    "location_id",
-)
+CANONICAL = tuple(CANONICAL_FIELDS)
 
 PAIR_SCHEMA = {"source_row_l": pl.Int64, "source_row_r": pl.Int64}
 

@@ -7,24 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custclean.link._cmp_prepare import INPUT_FIELDS
 from custclean.link.comparisons import COMPARISONS, PREPARED_COLUMNS, compare, comparison, prepare
 
-FIELDS = (
-    "customer_code",
-    "first_name",
-    "last_name",
-    "company",
-    "email",
-    "cell_phone",
-    "work_phone",
-    "dob",
-    "gender",
-    "address1",
-    "city",
-    "zip",
-    "country",
-    "suffix",
-)
+FIELDS = INPUT_FIELDS
 
 
 def records(*rows: dict) -> pl.DataFrame:
