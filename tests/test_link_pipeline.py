@@ -321,3 +321,25 @@ def test_chain_through_a_sparse_record_is_cut(demo):
     assert status[1] == status[2] == status[3] == "review"
     reason = res.clusters.filter(pl.col("source_row") == 2)["reason"].item()
     assert reason.startswith("chain split into 2 clusters: rows 1 and 3 look like different")
+
+
+def test_explain_says_a_city_was_not_compared_rather_than_missing():
+    import custclean as cc
+
+    records = pl.DataFrame(
+        {
+            "source_row": [1, 2],
+            "first_name": ["Ann", "Ann"],
+            "last_name": ["Lee", "Lee"],
+            "email": ["ann.lee@example.com", "ann.lee@example.com"],
+            "city": ["Cambridge", "London"],
+            "zip": ["CB2 1TN", "E1 6AN"],
+            "country": ["GB", "GB"],
+        }
+    )
+    table = cc.find_duplicates(records).explain(1, 2)
+    city = table.filter(pl.col("comparison") == "city").row(0, named=True)
+    assert (city["level"], city["weight"]) == ("not compared", 0.0)
+    assert "postal code decides" in city["note"]
+    company = table.filter(pl.col("comparison") == "company").row(0, named=True)
+    assert company["level"] == "missing"

@@ -132,6 +132,26 @@ class Comparison:
             return "missing on one side: counts neither for nor against"
         return self.notes[len(self.levels) - 1 - gamma]
 
+    def describe(self, gamma: int | None, value_a: object, value_b: object) -> tuple[str, str]:
+        """Return the level and note to show for a pair with these values.
+
+        A pair whose values are both present but that this comparison did not judge (the city
+        when both records have a postal code) says so, instead of calling them missing.
+
+        Example:
+            >>> comparison("city").describe(-1, "Cambridge", "London")[0]
+            'not compared'
+            >>> comparison("city").describe(-1, "Cambridge", None)[0]
+            'missing'
+        """
+        if (gamma is None or gamma < 0) and value_a is not None and value_b is not None:
+            if self.name == "city":
+                return "not compared", (
+                    "the postal code decides; the city counts only when a postal code is missing"
+                )
+            return "not compared", "both present but not compared for this pair"
+        return self.label(gamma), self.note(gamma)
+
     def __repr__(self) -> str:
         return f"Comparison({self.name!r}, levels={list(self.levels)})"
 

@@ -136,14 +136,16 @@ class LinkResult:
             gamma = pair.get(c.column)
             weight = float(pair.get(f"weight_{c.name}") or 0.0)
             evidence += weight
+            value_a, value_b = _value(a, shown[c.name]), _value(b, shown[c.name])
+            level, note = c.describe(gamma, value_a, value_b)
             rows.append(
                 {
                     "comparison": c.name,
-                    "value_a": _value(a, shown[c.name]),
-                    "value_b": _value(b, shown[c.name]),
-                    "level": c.label(gamma),
+                    "value_a": value_a,
+                    "value_b": value_b,
+                    "level": level,
                     "weight": round(weight, 3),
-                    "note": c.note(gamma),
+                    "note": note,
                 }
             )
         score = float(pair["score"])

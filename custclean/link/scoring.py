@@ -365,7 +365,11 @@ class MatchModel:
                     note += "; not counted: identity conflict (households share this)"
                 else:
                     note += "; weighted by how common the value is"
-            rows.append((c.name, value(row_a, c), value(row_b, c), c.label(g), weight, note))
+            shown_a, shown_b = value(row_a, c), value(row_b, c)
+            level, described = c.describe(g, shown_a, shown_b)
+            if level == "not compared":
+                note = described
+            rows.append((c.name, shown_a, shown_b, level, weight, note))
         p = float(scored["probability"])
         rows.append(("total", None, None, f"p={p:.4f}", float(scored["score"]), _verdict(conflict)))
         return pl.DataFrame(
