@@ -97,14 +97,7 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "source_row": pl.Int64(),
     "source_rows": pl.List(pl.Int64()),
     "batch": pl.Int64(),
-    "position": pl.Int64(),
-    "outcome": pl.String(),
-    "message": pl.String(),
-    "field": pl.String(),
-    "status_code": pl.Int64(),
-    "matched_by": pl.String(),
-    "batch_level": pl.Boolean(),
-    "server_id": pl.String(),
+    **ASSIGNED_SCHEMA,
     "response": pl.String(),
 }
 _ASSIGNED_SCHEMA = {**ASSIGNED_SCHEMA, "batch": pl.Int64(), "response": pl.String()}
