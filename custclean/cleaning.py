@@ -18,15 +18,15 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import polars as pl
 
 from custclean.fields import CANONICAL_FIELDS
-from custclean.issues import ISSUE_SCHEMA, empty_issues
+from custclean.issues import ISSUE_SCHEMA
 from custclean.normalize._core import Normalized, blank_to_null
 
 __all__ = ["EXTRA_FIELDS", "CleanResult", "clean"]
@@ -152,17 +152,18 @@ def _as_mapped(frame: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
 def _issue_rows(
     source_row: pl.Series, field_name: str, original: pl.Series, result: Normalized
 ) -> pl.DataFrame:
-    frame = pl.DataFrame(
+    # only the rows with a code are picked out (a gather), not the whole column filtered
+    idx = result.code.is_not_null().arg_true()
+    return pl.DataFrame(
         {
-            "source_row": source_row.cast(pl.Int64),
-            "field": pl.Series([field_name] * source_row.len(), dtype=pl.String),
-            "code": result.code.cast(pl.String),
-            "value": original.cast(pl.String),
-            "result": result.value.cast(pl.String),
-            "message": result.message.cast(pl.String),
+            "source_row": source_row.gather(idx).cast(pl.Int64),
+            "field": pl.repeat(field_name, idx.len(), dtype=pl.String, eager=True),
+            "code": result.code.gather(idx).cast(pl.String),
+            "value": original.gather(idx).cast(pl.String),
+            "result": result.value.gather(idx).cast(pl.String),
+            "message": result.message.gather(idx).cast(pl.String),
         }
     )
-    return frame.filter(pl.col("code").is_not_null())
 
 
 def _replace_rows(base: Normalized, mask: pl.Series, redo: Normalized) -> Normalized:
@@ -421,11 +422,16 @@ def _chain(
     infer_country: bool,
     parallel: bool,
     notes: dict[str, Any],
+    side: ThreadPoolExecutor,
+    side_tasks: Callable[[], None],
 ) -> dict[str, Normalized]:
     """Read the fields that inform each other, in order (see the module docstring).
 
     Returns the results of country, state, both phones, zip and dob; adds the column-level
-    decisions to ``notes``.
+    decisions to ``notes``. ``side`` is a second thread: as soon as the countries are read, the
+    work phones go to it first, then ``side_tasks`` (the fields that need no other field)
+    are queued behind them; the birth dates follow once the countries are final. This thread
+    meanwhile reads the states, the cell phones and the postal codes.
     """
     from custclean.normalize.country import normalize_country
     from custclean.normalize.dates import normalize_date
@@ -434,23 +440,28 @@ def _chain(
     from custclean.normalize.state import normalize_state
 
     results: dict[str, Normalized] = {}
+    columns = (("cell_phone", "mobile"), ("work_phone", "any"))
 
-    def phones(countries: pl.Series, rows: pl.Series | None = None) -> tuple[Normalized, ...]:
-        """Read both phone columns (only ``rows`` when given) with the rows' countries."""
-        return tuple(
-            normalize_phone(
-                data[name] if rows is None else data[name].filter(rows),
-                countries if rows is None else countries.filter(rows),
-                default_region=region,
-                expect=expect,
-                parallel=parallel,
-            )
-            for name, expect in (("cell_phone", "mobile"), ("work_phone", "any"))
+    def phone(name: str, countries: pl.Series, rows: pl.Series | None = None) -> Normalized:
+        """Read one phone column (only ``rows`` when given) with the rows' countries."""
+        return normalize_phone(
+            data[name] if rows is None else data[name].filter(rows),
+            countries if rows is None else countries.filter(rows),
+            default_region=region,
+            expect=dict(columns)[name],
+            parallel=parallel,
         )
 
+    def phones(countries: pl.Series, rows: pl.Series | None = None) -> tuple[Normalized, ...]:
+        """Read both phone columns, the work phones in the second thread."""
+        other = side.submit(phone, "work_phone", countries, rows)
+        return phone("cell_phone", countries, rows), other.result()
+
     country = normalize_country(data["country"])
+    later_work = side.submit(phone, "work_phone", country.value)
+    side_tasks()
     state = normalize_state(data["state"], country.value)
-    cell, work = phones(country.value)
+    cell, work = phone("cell_phone", country.value), later_work.result()
     country_value = country.value
     if infer_country:
         country_value, inf_code, inf_message = _infer_country(
@@ -482,14 +493,20 @@ def _chain(
             cell = _replace_rows(cell, sub, new_cell)
             work = _replace_rows(work, sub, new_work)
         notes["countries_inferred"] = int(changed.sum())
+    later_dob = side.submit(
+        normalize_date,
+        data["dob"],
+        country=country.value,
+        order=date_order,
+        kind="dob",
+        today=today,
+    )
     results["country"] = country
     results["state"] = state
     results["cell_phone"] = cell
     results["work_phone"] = work
     results["zip"] = normalize_postal(data["zip"], country.value, state.value)
-    dob = normalize_date(
-        data["dob"], country=country.value, order=date_order, kind="dob", today=today
-    )
+    dob = later_dob.result()
     results["dob"] = dob
     notes["dob"] = dob.notes
     return results
@@ -537,12 +554,14 @@ def clean(
     notes: dict[str, Any] = {"region": region}
 
     # The fields that need no other field are read in a second thread while this one works
-    # through the chain country → state → phones → inferred countries → postal codes, dates.
-    # Most of the work is in polars, which releases the GIL: the two run side by side on two
-    # cores. Each normaliser is a pure function, so the result is the same in any order.
+    # through the chain country → state → phones → inferred countries → postal codes, which
+    # hands the work phones and the birth dates to that thread too (see _chain). Most of the
+    # work is in polars, which releases the GIL: the two run side by side on two cores. Each
+    # normaliser is a pure function, so the result is the same in any order.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="custclean-clean")
-    on_the_side = {
-        name: background.submit(func, data[column], *args, **kwargs)
+    on_the_side: dict[str, Future[Normalized]] = {}
+
+    def queue_side_tasks() -> None:
         for name, column, func, args, kwargs in (
             ("email", "email", normalize_email, (), {}),
             ("first_name", "first_name", normalize_name, (), {"kind": "person"}),
@@ -556,10 +575,21 @@ def clean(
             ("customer_code", "customer_code", normalize_text, (), {}),
             ("notes", "notes", normalize_text, (), {}),
             ("location_id", "location_id", normalize_integer, (), {}),
-        )
-    }
+        ):
+            on_the_side[name] = background.submit(func, data[column], *args, **kwargs)
+
     try:
-        chain = _chain(data, region, date_order, today, infer_country, parallel, notes)
+        chain = _chain(
+            data,
+            region,
+            date_order,
+            today,
+            infer_country,
+            parallel,
+            notes,
+            background,
+            queue_side_tasks,
+        )
     except BaseException:
         background.shutdown(cancel_futures=True)
         raise
@@ -618,20 +648,30 @@ def clean(
             columns[name] = data[name]
     cleaned = pl.DataFrame(columns)
 
-    parts = [earlier.cast(ISSUE_SCHEMA)] if earlier.height else []
-    for name in CANONICAL_FIELDS:
-        parts.append(_issue_rows(rows, name, data[name], results[name]))
-    for name, out in extra_date_results.items():
-        parts.append(_issue_rows(rows, name, data[name], out))
-    issues = pl.concat(parts) if parts else empty_issues()
+    # Issues are ordered by source row, then field (canonical fields in their order, any
+    # other field after them by name), then code. The canonical fields' parts hold one row
+    # per source row each, so they only need a stable sort on (source row, field's rank);
+    # the few other rows (read and mapping issues, further date columns) are ordered first.
     order = {name: i for i, name in enumerate(CANONICAL_FIELDS)}
-    issues = (
-        issues.with_columns(
-            pl.col("field")
-            .replace_strict(order, default=len(order), return_dtype=pl.Int64)
-            .alias("_o")
+    others = [earlier.cast(ISSUE_SCHEMA)] if earlier.height else []
+    others += [_issue_rows(rows, name, data[name], out) for name, out in extra_date_results.items()]
+    parts = []
+    if others:
+        parts.append(
+            pl.concat(others)
+            .with_columns(
+                pl.col("field")
+                .replace_strict(order, default=len(order), return_dtype=pl.Int64)
+                .alias("_o")
+            )
+            .sort(["source_row", "_o", "field", "code"], nulls_last=False, maintain_order=True)
         )
-        .sort(["source_row", "_o", "field", "code"], nulls_last=False, maintain_order=True)
+    for rank, name in enumerate(CANONICAL_FIELDS):
+        part = _issue_rows(rows, name, data[name], results[name])
+        parts.append(part.with_columns(pl.lit(rank, dtype=pl.Int64).alias("_o")))
+    issues = (
+        pl.concat(parts)
+        .sort(["source_row", "_o"], nulls_last=False, maintain_order=True)
         .drop("_o")
     )
     return CleanResult(data=cleaned, issues=issues, notes=notes)

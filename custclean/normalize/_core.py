@@ -148,15 +148,22 @@ def map_unique(
         ['a-US', 'a-US']
     """
     n = values.len()
-    cols: dict[str, pl.Series] = {"__v": blank_to_null(values)}
+    value = blank_to_null(values)
+    cols: dict[str, pl.Series] = {"__v": value}
     for i, ctx in enumerate(context):
         if isinstance(ctx, pl.Series):
             cols[f"__c{i}"] = ctx.cast(pl.String)
         else:
             cols[f"__c{i}"] = pl.Series([ctx] * n, dtype=pl.String)
+    # Only the rows with a value are looked up (blank rows answer null); when those are few,
+    # as in a notes column, the join is over them alone and the answers are put in place.
+    present = value.is_not_null()
+    idx = present.arg_true() if present.sum() < n else None
     frame = pl.DataFrame(cols)
+    if idx is not None:
+        frame = frame[idx]
     keys = list(cols)
-    distinct = frame.filter(pl.col("__v").is_not_null()).unique(keys, maintain_order=True)
+    distinct = frame.unique(keys, maintain_order=True)
     out_names = ["__value", "__code", "__message", *extra_names]
     answers = _apply(func, list(distinct.iter_rows()), parallel)
     width = len(out_names)
@@ -170,11 +177,18 @@ def map_unique(
     )
     mapped = pl.concat([distinct, table], how="horizontal")
     joined = frame.join(mapped, on=keys, how="left", nulls_equal=True, maintain_order="left")
+
+    def full(name: str) -> pl.Series:
+        column = joined[name]
+        if idx is None:
+            return column
+        return pl.repeat(None, n, dtype=pl.String, eager=True).scatter(idx, column)
+
     return Normalized(
-        value=joined["__value"].alias("value"),
-        code=joined["__code"].alias("code"),
-        message=joined["__message"].alias("message"),
-        extra={name: joined[name].alias(name) for name in extra_names},
+        value=full("__value").alias("value"),
+        code=full("__code").alias("code"),
+        message=full("__message").alias("message"),
+        extra={name: full(name).alias(name) for name in extra_names},
     )
 
 
