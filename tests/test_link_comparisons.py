@@ -111,7 +111,11 @@ def test_phone_levels_cross_cell_and_work() -> None:
         ("1980-05-07", "1980-07-05", "day_month_swapped"),
         ("1980-05-17", "1980-05-18", "one_digit_or_year_off"),
         ("1980-05-17", "1979-05-17", "one_digit_or_year_off"),  # year off by one, two digits
-        ("1980-05-17", "1955-11-02", "else"),
+        ("1980-05-17", "1955-11-02", "else"),  # a generation apart: parent and child?
+        ("1980-05-17", "1983-02-11", "under_15_years"),  # a wrong date, not another generation
+        ("1980-05-17", "1965-06-01", "under_15_years"),  # 14 years 11 months
+        ("1980-05-17", "1965-05-01", "else"),  # 15 years
+        ("1980-05-17", "1964-12-30", "else"),
         (None, "1955-11-02", "missing"),
     ],
 )
@@ -291,7 +295,7 @@ def _dob_gamma_plain(a: str | None, b: str | None) -> int:
     if a is None or b is None:
         return -1
     if a == b:
-        return 3
+        return 4
     x, y = int(a), int(b)
     ya, yb, ma, mb, da, db = (
         x // 10000,
@@ -302,9 +306,11 @@ def _dob_gamma_plain(a: str | None, b: str | None) -> int:
         y % 100,
     )
     if ya == yb and ma == db and da == mb and ma != da:
-        return 2
+        return 3
     differing = sum(x // 10**i % 10 != y // 10**i % 10 for i in range(8))
     if differing == 1 or (abs(ya - yb) == 1 and ma == mb and da == db):
+        return 2
+    if abs((ya * 12 + ma) - (yb * 12 + mb)) < 15 * 12:
         return 1
     return 0
 

@@ -343,3 +343,56 @@ def test_explain_says_a_city_was_not_compared_rather_than_missing():
     assert "postal code decides" in city["note"]
     company = table.filter(pl.col("comparison") == "company").row(0, named=True)
     assert company["level"] == "missing"
+
+
+def _people_frame(rows: list[tuple]) -> pl.DataFrame:
+    cols = ["source_row", "first_name", "last_name", "email", "cell_phone", "dob", "address1"]
+    return pl.DataFrame(rows, schema=cols, orient="row").with_columns(
+        pl.col("source_row").cast(pl.Int64),
+        city=pl.lit("Chicago"),
+        state=pl.lit("IL"),
+        zip=pl.lit("60614"),
+        country=pl.lit("US"),
+    )
+
+
+def test_wrong_birth_dates_link_but_a_generation_apart_does_not(demo):
+    _, cleaned, _ = demo
+    home = ("diaz.family@gmail.com", "+13125550142", "88 Lake Shore Dr")
+    rows = [
+        (1, "Laura", "Diaz", *home[:2], "1984-03-12", home[2]),
+        (2, "Laura", "Diaz", *home[:2], "1984-12-03", home[2]),  # day and month swapped
+        (3, "Laura", "Diaz", *home[:2], "1984-03-13", home[2]),  # one digit off
+        (4, "Laura", "Diaz", *home[:2], "1986-07-21", home[2]),  # a wrong date, 2 years off
+        # father and son of one name, 28 years apart, sharing everything at home
+        (5, "Oscar", "Ruiz", "ruiz.home@gmail.com", "+13125550177", "1952-05-01", "9 Elm Ct"),
+        (6, "Oscar", "Ruiz", "ruiz.home@gmail.com", "+13125550177", "1980-09-14", "9 Elm Ct"),
+    ]
+    base = cleaned.data.with_columns(pl.col("source_row") + 100)
+    frame = pl.concat([_people_frame(rows), base], how="diagonal_relaxed")
+    res = find_duplicates(frame)
+    cid = dict(res.clusters.select("source_row", "cluster_id").iter_rows())
+    assert cid[1] == cid[2] == cid[3] == cid[4]
+    assert cid[5] != cid[6]
+    levels = res.explain(1, 4).filter(pl.col("comparison") == "dob")["level"].item()
+    assert levels == "under_15_years"
+    assert res.explain(5, 6).filter(pl.col("comparison") == "dob")["level"].item() == "else"
+    assert res.model.released == ()
+
+
+def test_a_pair_sharing_only_household_details_is_review_at_most(demo):
+    _, cleaned, _ = demo
+    shared = ("wei.gauthier@yahoo.ca", "+13125550166")
+    rows = [
+        (1, "Wei", "Gauthier", *shared, "1980-10-06", "537 Wells St"),
+        (2, None, "Gauthier", *shared, None, "537 Wells St"),  # no first name, no birth date
+        (3, "Wei", "Gauthier", *shared, None, "537 Wells St"),  # the first name agrees
+    ]
+    base = cleaned.data.with_columns(pl.col("source_row") + 100)
+    res = find_duplicates(pl.concat([_people_frame(rows), base], how="diagonal_relaxed"))
+    decision = {(a, b): d for a, b, d in res.pairs.select(*EDGE, "decision").rows()}
+    assert decision[(1, 2)] == "review"
+    assert decision[(2, 3)] == "review"
+    assert decision[(1, 3)] == "match"
+    cid = dict(res.clusters.select("source_row", "cluster_id").iter_rows())
+    assert cid[1] == cid[3] != cid[2]

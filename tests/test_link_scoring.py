@@ -306,7 +306,7 @@ def test_replaced_first_names_release_the_household_rule() -> None:
         pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
         pl.lit(3, dtype=pl.Int8).alias("gamma_address"),
         pl.lit(2, dtype=pl.Int8).alias("gamma_postal"),
-        pl.lit(3, dtype=pl.Int8).alias("gamma_dob"),
+        pl.lit(4, dtype=pl.Int8).alias("gamma_dob"),
         pl.Series("gamma_first_name", [0] * 15 + [6] * (n - 15), dtype=pl.Int8),
     )
     assert _released_parts(gammas, comparisons) == ("first_name",)
@@ -322,3 +322,71 @@ def test_replaced_first_names_release_the_household_rule() -> None:
     # a missing date of birth keeps the rule even when released
     no_dob = pair.with_columns(pl.lit(-1, dtype=pl.Int8).alias("gamma_dob"))
     assert released.score(no_dob)["identity_conflict"].item()
+
+
+def test_dates_a_generation_apart_release_only_when_common() -> None:
+    # FEBRL-like: 100 pairs with one first name, surname, address; 6 have a far-off birth date
+    comparisons = COMPARISONS
+    n = 100
+    gammas = pl.DataFrame(
+        {
+            "source_row_l": list(range(n)),
+            "source_row_r": list(range(n, 2 * n)),
+            **{c.column: [-1] * n for c in comparisons},
+        }
+    ).with_columns(
+        pl.lit(6, dtype=pl.Int8).alias("gamma_first_name"),
+        pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
+        pl.lit(3, dtype=pl.Int8).alias("gamma_address"),
+        pl.lit(2, dtype=pl.Int8).alias("gamma_postal"),
+        pl.Series("gamma_dob", [0] * 6 + [4] * (n - 6), dtype=pl.Int8),
+    )
+    assert _released_parts(gammas, comparisons) == ("dob",)
+    # one parent and child among 100: the household rule holds
+    rare = gammas.with_columns(pl.Series("gamma_dob", [0] + [4] * (n - 1), dtype=pl.Int8))
+    assert _released_parts(rare, comparisons) == ()
+    # namesakes in one postal code (other street addresses) do not count
+    namesakes = gammas.with_columns(pl.lit(0, dtype=pl.Int8).alias("gamma_address"))
+    assert _released_parts(namesakes, comparisons) == ()
+    model = MatchModel.default(prior=0.5)
+    pair = gammas.head(1)
+    assert model.score(pair)["identity_conflict"].item()
+    released = dataclasses.replace(model, released=("dob",))
+    assert not released.score(pair)["identity_conflict"].item()
+    # a different first name as well: two identity parts disagree, the rule holds
+    both = pair.with_columns(pl.lit(0, dtype=pl.Int8).alias("gamma_first_name"))
+    assert released.score(both)["identity_conflict"].item()
+
+
+@pytest.mark.parametrize(
+    ("first", "dob", "conflict"),
+    [
+        (6, 1, False),  # same first name, dates under 15 years apart: a wrong date
+        (3, 1, False),  # a typo in the first name too
+        (2, 1, True),  # merely similar first names (Samantha / Sarah): two people
+        (-1, 1, True),  # no first name to tell
+        (6, 0, True),  # a generation apart: parent and child of one name
+    ],
+)
+def test_household_rule_reads_how_far_apart_birth_dates_are(
+    first: int, dob: int, conflict: bool
+) -> None:
+    g = pl.DataFrame({"source_row_l": [1], "source_row_r": [2]}).with_columns(
+        [pl.lit(-1, dtype=pl.Int8).alias(c.column) for c in COMPARISONS]
+    )
+    g = g.with_columns(
+        pl.lit(first, dtype=pl.Int8).alias("gamma_first_name"),
+        pl.lit(dob, dtype=pl.Int8).alias("gamma_dob"),
+        pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
+    )
+    assert MatchModel.default().score(g)["identity_conflict"].item() is conflict
+
+
+def test_prior_is_the_share_of_matches_among_all_pairs(demo: dict) -> None:
+    from custclean.link.scoring import _candidate_share
+
+    n = demo["prepared"].height
+    share = _candidate_share(demo["gammas"].height, demo["prepared"])
+    assert share == pytest.approx(demo["gammas"].height / (n * (n - 1) // 2))
+    assert demo["model"].prior < share  # at most every candidate is a match
+    assert _candidate_share(1, demo["prepared"].head(3)) == 1.0  # too few records

@@ -13,7 +13,7 @@ Example:
     ...     "suffix_norm": [None, None, None, None]})
     >>> pairs = pl.DataFrame({"source_row_l": [1, 1, 1], "source_row_r": [2, 3, 4]})
     >>> dob_gamma(PairContext(rec, pairs)).tolist()
-    [2, 1, -1]
+    [3, 2, -1]
 """
 
 from __future__ import annotations
@@ -305,11 +305,25 @@ def _differing_digits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.bitwise_count(x & np.uint32(0x11111111))
 
 
-def dob_gamma(ctx: PairContext) -> np.ndarray:
-    """Levels: exact, day_month_swapped, one_digit_or_year_off, else.
+#: Two birth dates fewer months apart than this cannot be a parent's and a child's.
+GENERATION_MONTHS = 15 * 12
 
-    Different generation suffixes (``Jr`` / ``Sr``) count as different dates of birth ("else"),
-    even when a date is missing. Only the pairs with two different dates are looked at closely.
+
+def dob_gamma(ctx: PairContext) -> np.ndarray:
+    """Levels: exact, day_month_swapped, one_digit_or_year_off, under_15_years, else.
+
+    ``under_15_years``: two different dates less than ``GENERATION_MONTHS`` apart (by year and
+    month): a wrong date, not a parent and child. "else": dates a generation apart or more,
+    and different generation suffixes (``Jr`` / ``Sr``), even when a date is missing. Only
+    the pairs with two different dates are looked at closely.
+
+    Example:
+        >>> rec = pl.DataFrame({"source_row": [1, 2, 3],
+        ...     "dob_digits": ["19800517", "19870301", "19550517"],
+        ...     "suffix_norm": [None, None, None]})
+        >>> pairs = pl.DataFrame({"source_row_l": [1, 1], "source_row_r": [2, 3]})
+        >>> dob_gamma(PairContext(rec, pairs)).tolist()
+        [1, 0]
     """
     dl, dr, missing, exact = _pair(ctx, "dob_digits")
     sl, sr, _, same_suffix = _pair(ctx, "suffix_norm", keys=True)
@@ -326,9 +340,12 @@ def dob_gamma(ctx: PairContext) -> np.ndarray:
     one_digit = _differing_digits(parts["digits"][a], parts["digits"][b]) == 1
     near = np.zeros(ctx.n, dtype=bool)
     near[rows] = one_digit | year_off
+    months = np.abs((year_a * 12 + mm_a) - (year_b * 12 + mm_b))
+    close = np.zeros(ctx.n, dtype=bool)
+    close[rows] = months < GENERATION_MONTHS
     return _levels(
         missing & ~generation,
-        [exact & ~generation, swapped & ~generation, near & ~generation],
+        [exact & ~generation, swapped & ~generation, near & ~generation, close & ~generation],
     )
 
 

@@ -23,7 +23,7 @@ Example:
     >>> pairs = pl.DataFrame({"source_row_l": [1, 1], "source_row_r": [2, 3]})
     >>> g = compare(prepare(rec), pairs)
     >>> g.select("gamma_first_name", "gamma_last_name", "gamma_dob", "gamma_email").rows()
-    [(5, 5, 2, 2), (0, 5, 0, 3)]
+    [(5, 5, 3, 2), (0, 5, 1, 3)]
     >>> comparison("first_name").label(5)
     'nickname'
 """
@@ -62,8 +62,8 @@ class Comparison:
 
     Example:
         >>> c = comparison("dob")
-        >>> c.levels, c.gamma("exact"), c.label(0), c.label(-1)
-        (('exact', 'day_month_swapped', 'one_digit_or_year_off', 'else'), 3, 'else', 'missing')
+        >>> c.levels[-2:], c.gamma("exact"), c.label(0), c.label(-1)
+        (('under_15_years', 'else'), 4, 'else', 'missing')
     """
 
     name: str
@@ -266,7 +266,14 @@ COMPARISONS: tuple[Comparison, ...] = (
             ("exact", "same date of birth", 0.92, _FREE),
             ("day_month_swapped", "day and month swapped", 0.03, _FREE),
             ("one_digit_or_year_off", "one digit or one year apart", 0.04, _FREE),
-            ("else", "different dates of birth (or Jr / Sr)", 0.005, (1e-4, 0.01)),
+            (
+                "under_15_years",
+                "different dates of birth, under 15 years apart (a wrong date, not a parent "
+                "and child)",
+                0.005,
+                (1e-4, 0.05),
+            ),
+            ("else", "dates of birth a generation apart (or Jr / Sr)", 0.005, (1e-4, 0.01)),
         ),
         ("dob_digits", "suffix_norm"),
         lv.dob_gamma,

@@ -8,8 +8,10 @@ The steps, each vectorised over polars frames:
 3. every pair is compared field by field and scored by a Fellegi–Sunter model estimated from
    the pairs themselves (no training step; ``labels=`` refine it);
 4. probability ≥ ``match_threshold`` is a match, ≥ ``review_threshold`` a review, else a
-   non-match; an analyst's decisions file overrules the model; pairs sharing a phone, an
-   e-mail or an address but judged different people are flagged ``household``;
+   non-match (a match with no agreeing first name or birth date, only what a household
+   shares, is a review at most); an analyst's decisions file overrules the model; pairs
+   sharing a phone, an e-mail or an address but judged different people are flagged
+   ``household``;
 5. matches are clustered with the chaining guard (:mod:`custclean.link.clustering`) and get
    stable cluster ids;
 6. with ``target=``, the groups the server would collapse by its own keys; with
@@ -42,6 +44,7 @@ from custclean.link.existing import existing_links, load_existing
 from custclean.link.fingerprint import fingerprints
 from custclean.link.households import flag_households
 from custclean.link.result import EXISTING_LINK_SCHEMA, LinkResult
+from custclean.link.scoring import person_evidence
 
 __all__ = ["decide", "find_duplicates"]
 
@@ -94,6 +97,17 @@ def decide(probability: pl.Expr, match_threshold: float, review_threshold: float
         .when(probability >= review_threshold)
         .then(pl.lit("review"))
         .otherwise(pl.lit("non-match"))
+    )
+
+
+def _at_most_review(decision: pl.Expr, person: pl.Series) -> pl.Expr:
+    """Turn a match without any agreeing first name or birth date into a review.
+
+    Such a pair agrees only on what a household shares (surname, e-mail, phone, address);
+    however strong, that cannot tell a person from the one they live with.
+    """
+    return (
+        pl.when((decision == "match") & ~pl.lit(person)).then(pl.lit("review")).otherwise(decision)
     )
 
 
@@ -201,9 +215,13 @@ def find_duplicates(
     model = _fit(gammas, prepared, labels)
     score = _scorer(prepared, model, comparisons)
     weights = [f"weight_{c.name}" for c in comparisons]
-    scored = model.score(gammas, prepared).with_columns(
+    scored = model.score(gammas, prepared)
+    scored = scored.with_columns(
         evidence=pl.sum_horizontal(weights),
-        decision=decide(pl.col("probability"), match_threshold, review_threshold),
+        decision=_at_most_review(
+            decide(pl.col("probability"), match_threshold, review_threshold),
+            person_evidence(scored, comparisons),
+        ),
     )
     incoming_pairs = scored.filter(pl.col("source_row_l") > 0)
     existing_pairs = scored.filter(pl.col("source_row_l") < 0)

@@ -163,7 +163,7 @@ class LinkResult:
                 "value_b": None,
                 "level": None,
                 "weight": round(score - evidence, 3),
-                "note": "log2 odds that two candidate records are one customer, before evidence",
+                "note": "log2 odds that two records are one customer, before evidence",
             }
         )
         rows.append(

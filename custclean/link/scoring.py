@@ -12,7 +12,11 @@ log-odds, and ``probability`` = 2^score / (1 + 2^score).
   value frequencies (sum of squared shares);
 - **m** and the prior by expectation–maximisation on the blocked candidate pairs, starting from
   sane values and kept inside per-level bounds (a disagreeing first name or date of birth may
-  never look common among matches);
+  never look common among matches). Because u describes random pairs, the prior that goes
+  with it is the share of matches among *all* pairs (the share EM finds among the candidates
+  times the candidates' share of all pairs; files under ``ALL_PAIRS_MIN_RECORDS`` records keep
+  the share among candidates): a pair found only because it shares a key (a birthday, a
+  name) needs more than that key to be a match;
 - **term frequencies**: an exact agreement on a common value (Smith, John, London, an ``info``
   mailbox) weighs less than one on a rare value (Xiong), by log2(average share / this value's
   share), never below zero (sharing a value is never evidence against);
@@ -22,22 +26,28 @@ log-odds, and ``probability`` = 2^score / (1 + 2^score).
 **Households.** Records of people who live or work together agree on surname, e-mail, phone,
 address, postal code, city and company without being the same person, so those parts (role
 ``contact``) cannot tell a household from a duplicate. When the *identity* parts disagree —
-different first names, different dates of birth (or Jr / Sr), different genders — the contact
-parts count only against a match, never for it; when first name or gender disagree a shared
-date of birth does not count for it either (twins). This is what keeps spouses, twins and
-parent / child apart even when they share everything else. The pair's ``identity_conflict``
-column says when it applied.
+different first names, different genders, dates of birth a generation apart (15 years or
+more, or Jr / Sr) — the contact parts count only against a match, never for it; when first
+name or gender disagree a shared date of birth does not count for it either (twins). This is
+what keeps spouses, twins and parent / child apart even when they share everything else.
+Dates of birth under 15 years apart cannot be a parent's and a child's: with one first name
+(exact, nickname, a typo) they are a wrong date and weigh against the match by their own m,
+with merely similar or missing first names they are two people (siblings, spouses) and keep
+the rule. The pair's ``identity_conflict`` column says when it applied. (``find_duplicates``
+also sends a pair with no agreeing first name or birth date at all to review at most: see
+``person_evidence``.)
 
 How strong that rule is comes from the data: among the candidate pairs with the same surname,
 address (or postal code) and date of birth, ``estimate`` counts how often the first names are
 completely different. In customer lists that is rare (twins; well under 1 %), and the rule
 holds. Above ``RELEASE_RATE`` (2 %) the different first names are recording noise, not
 people (FEBRL's generator replaces values), and the model's ``released`` lists
-``first_name``: a different first name with an agreeing date of birth, surname and address
-and no clash of gender is then no conflict, and weighs against the match by its EM-learned
-m (bounds loosened to ``_RELEASED_ELSE_BOUNDS``). Two disagreeing identity parts, a
-disagreeing date of birth (parent and child of one name) or a missing one always keep the
-rule.
+``first_name``: a different first name with an agreeing date of birth and no clash of gender
+is then no conflict, and weighs against the match by its EM-learned m (bounds loosened to
+``_RELEASED_ELSE_BOUNDS``). Likewise ``dob``, when among the pairs with one first name,
+surname and street address more than ``DOB_RELEASE_RATE`` (3 %) have dates a generation
+apart (a parent and child of one name, both customers, are rarer than that). Two
+disagreeing identity parts always keep the rule.
 
 Example:
     >>> import polars as pl
@@ -69,7 +79,7 @@ import polars as pl
 from custclean.link._cmp_context import PairContext
 from custclean.link.comparisons import COMPARISONS, Comparison, compare
 
-__all__ = ["MatchModel"]
+__all__ = ["MatchModel", "person_evidence"]
 
 #: Random record pairs drawn to estimate u.
 U_PAIRS = 200_000
@@ -81,6 +91,12 @@ _TF_LIMIT = 10.0
 #: identity part, the surname and the address or postal code, above which such a single
 #: disagreement is taken for recording noise (weighed by EM) rather than a household member.
 RELEASE_RATE = 0.02
+#: Share of dates of birth a generation apart among candidate pairs that agree on first name,
+#: surname and address or postal code, above which such a date is taken for recording noise
+#: rather than a parent and child of one name.
+DOB_RELEASE_RATE = 0.03
+#: Records from which the prior is the share of matches among all pairs, not among candidates.
+ALL_PAIRS_MIN_RECORDS = 200
 #: Fewest such strongly agreeing pairs needed before the share is trusted.
 _RELEASE_MIN_PAIRS = 50
 #: m-bounds of the "else" level of an identity part whose single disagreement is weighed.
@@ -102,7 +118,7 @@ class MatchModel:
     Example:
         >>> model = MatchModel.default()
         >>> model.parameters().filter(pl.col("comparison") == "dob")["level"].to_list()
-        ['exact', 'day_month_swapped', 'one_digit_or_year_off', 'else']
+        ['exact', 'day_month_swapped', 'one_digit_or_year_off', 'under_15_years', 'else']
     """
 
     comparisons: tuple[Comparison, ...]
@@ -171,7 +187,13 @@ class MatchModel:
         )
         start = _with_m(start, {c.name: tuple(reversed(c.m_start)) for c in comparisons})
         return _em(
-            start, gammas, labelled, fixed_prior=prior, max_iter=max_iterations, tol=tolerance
+            start,
+            gammas,
+            labelled,
+            fixed_prior=prior,
+            max_iter=max_iterations,
+            tol=tolerance,
+            candidate_share=_candidate_share(gammas.height, prepared),
         )
 
     # ---------------------------------------------------------------- weights
@@ -470,14 +492,17 @@ def _gate_columns(
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Apply the household rule: drop positive contact weights under an identity conflict.
 
-    A first name, gender or date of birth that disagrees (gamma 0) is an identity conflict;
-    then the contact parts count only against a match. A disagreeing first name or gender
-    also stops a shared date of birth from counting for it (twins).
+    A first name or gender that disagrees (gamma 0), or dates of birth a generation apart
+    (or Jr / Sr; the dob "else" level), is an identity conflict; then the contact parts count
+    only against a match. A disagreeing first name or gender also stops a shared date of
+    birth from counting for it (twins). Dates of birth that differ by less than a generation
+    (``under_15_years``) are a wrong date, not a parent and child: no conflict; their own
+    weight counts against the match.
 
-    Except for a *single* disagreement on a ``released`` part (see ``_released_parts``): a
-    different first name with an agreeing date of birth, in a pair whose surname and address
-    (or postal code) agree and whose genders do not clash. That is no conflict; its "else"
-    weight, learned by EM, counts against the match instead.
+    Except for a *single* disagreement on a ``released`` part (see ``_released_parts``),
+    with no clash of gender: a different first name with an agreeing date of birth, or (when
+    ``dob`` is released) dates a generation apart with agreeing first names. That is no
+    conflict; its "else" weight, learned by EM, counts against the match instead.
     """
     names = [c.name for c in comparisons]
     n = codes[0].shape[0] if codes else 0
@@ -488,17 +513,22 @@ def _gate_columns(
     def disagree(name: str) -> np.ndarray:
         return code(name) == 0
 
-    weighed = np.zeros(n, dtype=bool)
-    if released:
-        first, dob = code("first_name"), code("dob")
-        # the same household: surname and address (or postal code) agree, gender does not clash
-        postal = comparisons[names.index("postal")].gamma("exact") if "postal" in names else 99
-        home = (code("address") > 0) | (code("postal") == postal)
-        calm = ~disagree("gender") & (code("last_name") > 0) & home
-        if "first_name" in released:
-            weighed |= (first == 0) & (dob > 0) & calm
-    person = (disagree("first_name") | disagree("gender")) & ~weighed
-    conflict = person | (disagree("dob") & ~weighed)
+    first, dob = code("first_name"), code("dob")
+    levels = _identity_levels(comparisons)
+    dob_agrees = dob >= levels["dob_agrees"]
+    # dates under a generation apart are a wrong date, not parent and child, when the first
+    # names are one name (exact, nickname, swapped, a typo); with merely similar or missing
+    # first names they are two people (siblings, spouses) like dates a generation apart
+    dob_differs = (dob == 0) | ((dob >= 1) & ~dob_agrees & (first < levels["same_name"]))
+    calm = ~disagree("gender")
+    weighed_first = np.zeros(n, dtype=bool)
+    weighed_dob = np.zeros(n, dtype=bool)
+    if "first_name" in released:
+        weighed_first = (first == 0) & dob_agrees & calm
+    if "dob" in released:
+        weighed_dob = dob_differs & (first > 0) & calm
+    person = (disagree("first_name") | disagree("gender")) & ~weighed_first
+    conflict = person | (dob_differs & ~weighed_dob)
     out = []
     for w, c in zip(weights, comparisons, strict=True):
         if c.role == "contact":
@@ -507,6 +537,48 @@ def _gate_columns(
             w = np.where(person, np.minimum(w, 0.0), w)
         out.append(w)
     return out, conflict
+
+
+def _identity_levels(comparisons: Sequence[Comparison]) -> dict[str, int]:
+    """Return the gammas the household rule reads.
+
+    ``dob_agrees``: the lowest at which two dates of birth agree (a typo at most);
+    ``same_name``: the lowest at which two first names are one name (a typo at most).
+    """
+    out = {"dob_agrees": 99, "same_name": 99}
+    for c in comparisons:
+        if c.name == "dob":
+            out["dob_agrees"] = c.gamma("one_digit_or_year_off")
+        elif c.name == "first_name":
+            out["same_name"] = c.gamma("jaro_winkler>=0.92")
+    return out
+
+
+def person_evidence(
+    gammas: pl.DataFrame, comparisons: Sequence[Comparison] = COMPARISONS
+) -> pl.Series:
+    """Return, per pair, whether anything about the *person* agrees: first name or birth date.
+
+    Surname, e-mail, phone, address are shared at home; a pair that agrees only on those
+    (first names and dates of birth missing or different) may be two members of one
+    household, however strong the shared contact details: ``find_duplicates`` sends such a
+    pair to review at most.
+
+    Example:
+        >>> g = pl.DataFrame({"gamma_first_name": [6, -1, -1], "gamma_dob": [-1, 4, -1]})
+        >>> person_evidence(g).to_list()
+        [True, True, False]
+    """
+    levels = _identity_levels(comparisons)
+    names = {c.name: c.column for c in comparisons}
+    first = pl.col(names["first_name"]) if names.get("first_name") in gammas.columns else None
+    dob = pl.col(names["dob"]) if names.get("dob") in gammas.columns else None
+    expr = pl.lit(False)
+    if first is not None:
+        expr = expr | (first.fill_null(-1) > 0)
+    if dob is not None:
+        expr = expr | (dob.fill_null(-1) >= levels["dob_agrees"])
+    return gammas.select(expr.alias("person_evidence")).to_series()
 
 
 def _gate(
@@ -541,10 +613,16 @@ def _released_parts(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> 
     """Return the identity parts whose single disagreement the data shows to be noise.
 
     Among the candidate pairs that agree on the surname, on the address or postal code and on
-    the date of birth, count how often the first names disagree. Household members rarely
-    look like that (twins): customer lists show well under 1 %. Above ``RELEASE_RATE`` the
-    disagreements are recording noise (a replaced value, as in FEBRL), so a single one is
-    weighed by its learned m instead of switching the contact evidence off.
+    the date of birth (genders not clashing), count how often the first names disagree.
+    Household members rarely look like that (twins): customer lists show well under 1 %.
+    Above ``RELEASE_RATE`` the disagreements are recording noise (a replaced value, as in
+    FEBRL), so a single one is weighed by its learned m instead of switching the contact
+    evidence off.
+
+    Likewise among the pairs that agree on the first name too and on the street address (a
+    postal code alone holds namesakes), how often the dates of birth are a generation apart:
+    a parent and child of one name at one address, both customers, are a small share of such
+    pairs (the demo data: none); above ``DOB_RELEASE_RATE`` the dates are noise.
     """
     names = {c.name: c for c in comparisons}
     need = ("first_name", "dob", "last_name", "address", "postal")
@@ -557,17 +635,20 @@ def _released_parts(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> 
     strong = exact("last_name") & (exact("address") | exact("postal"))
     if "gender" in names and names["gender"].column in gammas.columns:
         strong = strong & (pl.col(names["gender"].column).fill_null(-1) != 0)
+    # namesakes share a postal code; a parent and child of one name share the street address
+    home = strong & exact("address")
     out = []
-    # a date of birth is never released: a father and son of one name at one address
-    # disagree only there, and customer lists hold them often enough to pass any such share
-    for part, other in (("first_name", "dob"),):
+    for part, other, rate, where in (
+        ("first_name", "dob", RELEASE_RATE, strong),
+        ("dob", "first_name", DOB_RELEASE_RATE, home),
+    ):
         column = pl.col(names[part].column)
         row = gammas.select(
-            (strong & exact(other) & (column >= 0)).sum().alias("pairs"),
-            (strong & exact(other) & (column == 0)).sum().alias("disagree"),
+            (where & exact(other) & (column >= 0)).sum().alias("pairs"),
+            (where & exact(other) & (column == 0)).sum().alias("disagree"),
         ).row(0)
         pairs, disagree = int(row[0] or 0), int(row[1] or 0)
-        if pairs >= _RELEASE_MIN_PAIRS and disagree / pairs > RELEASE_RATE:
+        if pairs >= _RELEASE_MIN_PAIRS and disagree / pairs > rate:
             out.append(part)
     return tuple(out)
 
@@ -687,7 +768,16 @@ def _em(
     fixed_prior: float | None,
     max_iter: int,
     tol: float,
+    candidate_share: float = 1.0,
 ) -> MatchModel:
+    """EM on the candidate pairs; the prior it returns is the chance of a match among *all* pairs.
+
+    u comes from random pairs, so the prior that goes with it is the share of matches among
+    random pairs: the share among candidates (what EM counts) times the candidates' share of
+    all pairs (``candidate_share``); the pairs blocking left out are taken for non-matches.
+    A pair found only because it shares a key (the same birthday, the same name) then needs
+    more than that key to be called a match.
+    """
     comparisons = model.comparisons
     columns = [c.column for c in comparisons]
     frames = [gammas.select(columns).with_columns(pl.lit(None, dtype=pl.Float64).alias("fixed"))]
@@ -715,7 +805,7 @@ def _em(
             ]
         )
         gated, _ = _gate(weights, codes, comparisons, model.released)
-        total = gated.sum(axis=1) + _logit2(prior)
+        total = gated.sum(axis=1) + _logit2(max(prior * candidate_share, 1e-12))
         post = 1.0 / (1.0 + np.exp2(-np.clip(total, -200, 200)))
         post = np.where(np.isnan(fixed), post, fixed)
         weight = post * counts
@@ -743,13 +833,28 @@ def _em(
         comparisons=comparisons,
         m={name: tuple(float(v) for v in values) for name, values in m.items()},
         u=model.u,
-        prior=prior,
+        prior=max(prior * candidate_share, 1e-12),
         tf=model.tf,
         iterations=iterations,
         converged=converged,
         pairs=gammas.height,
         released=model.released,
     )
+
+
+def _candidate_share(candidates: int, prepared: pl.DataFrame) -> float:
+    """Return the candidate pairs' share of all pairs of the records (1 for small inputs).
+
+    Below ``ALL_PAIRS_MIN_RECORDS`` records the u of an exact agreement (from value
+    frequencies) is mostly made of the duplicates themselves (three records of which two
+    share an e-mail say a third of all pairs share one), so the prior stays the share among
+    the candidates there.
+    """
+    n = prepared["source_row"].n_unique() if "source_row" in prepared.columns else 0
+    every = n * (n - 1) // 2
+    if n < ALL_PAIRS_MIN_RECORDS or candidates <= 0:
+        return 1.0
+    return min(1.0, candidates / every)
 
 
 def _patterns(frame: pl.DataFrame, comparisons: tuple[Comparison, ...]) -> pl.DataFrame:
