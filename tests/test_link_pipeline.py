@@ -396,3 +396,23 @@ def test_a_pair_sharing_only_household_details_is_review_at_most(demo):
     assert decision[(1, 3)] == "match"
     cid = dict(res.clusters.select("source_row", "cluster_id").iter_rows())
     assert cid[1] == cid[3] != cid[2]
+
+
+def test_a_business_without_person_names_still_matches_on_its_company(demo):
+    _, cleaned, _ = demo
+    shared = ("orders@brightlinesupply.com", "+13125550188")
+    rows = [
+        (1, None, None, *shared, None, "400 N Wells St"),
+        (2, None, None, *shared, None, "400 N Wells St"),
+    ]
+    frame = _people_frame(rows).with_columns(
+        company=pl.Series(["Brightline Supply Co", "Brightline Supply Company"])
+    )
+    base = cleaned.data.with_columns(pl.col("source_row") + 100)
+    res = find_duplicates(pl.concat([frame, base], how="diagonal_relaxed"))
+    decision = {(a, b): d for a, b, d in res.pairs.select(*EDGE, "decision").rows()}
+    assert decision[(1, 2)] == "match"
+    # without the company the same pair is only contact details: a review
+    res = find_duplicates(pl.concat([_people_frame(rows), base], how="diagonal_relaxed"))
+    decision = {(a, b): d for a, b, d in res.pairs.select(*EDGE, "decision").rows()}
+    assert decision[(1, 2)] == "review"

@@ -562,22 +562,34 @@ def person_evidence(
     Surname, e-mail, phone, address are shared at home; a pair that agrees only on those
     (first names and dates of birth missing or different) may be two members of one
     household, however strong the shared contact details: ``find_duplicates`` sends such a
-    pair to review at most.
+    pair to review at most. A business is the exception: with no first name and no date of
+    birth to compare, an agreeing company name is the customer's identity.
 
     Example:
-        >>> g = pl.DataFrame({"gamma_first_name": [6, -1, -1], "gamma_dob": [-1, 4, -1]})
+        >>> g = pl.DataFrame({"gamma_first_name": [6, -1, -1, -1], "gamma_dob": [-1, 4, -1, -1],
+        ...     "gamma_company": [-1, -1, -1, 2]})
         >>> person_evidence(g).to_list()
-        [True, True, False]
+        [True, True, False, True]
     """
     levels = _identity_levels(comparisons)
     names = {c.name: c.column for c in comparisons}
-    first = pl.col(names["first_name"]) if names.get("first_name") in gammas.columns else None
-    dob = pl.col(names["dob"]) if names.get("dob") in gammas.columns else None
+
+    def gamma(name: str) -> pl.Expr | None:
+        column = names.get(name)
+        return pl.col(column).fill_null(-1) if column in gammas.columns else None
+
+    first, dob, company = gamma("first_name"), gamma("dob"), gamma("company")
     expr = pl.lit(False)
     if first is not None:
-        expr = expr | (first.fill_null(-1) > 0)
+        expr = expr | (first > 0)
     if dob is not None:
-        expr = expr | (dob.fill_null(-1) >= levels["dob_agrees"])
+        expr = expr | (dob >= levels["dob_agrees"])
+    if company is not None:
+        nothing_personal = pl.lit(True)
+        for part in (first, dob):
+            if part is not None:
+                nothing_personal = nothing_personal & (part < 0)
+        expr = expr | (nothing_personal & (company > 0))
     return gammas.select(expr.alias("person_evidence")).to_series()
 
 
