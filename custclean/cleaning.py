@@ -424,6 +424,7 @@ def _chain(
     notes: dict[str, Any],
     side: ThreadPoolExecutor,
     side_tasks: Callable[[], None],
+    record: Callable[[str, Normalized], Normalized],
 ) -> dict[str, Normalized]:
     """Read the fields that inform each other, in order (see the module docstring).
 
@@ -431,7 +432,8 @@ def _chain(
     decisions to ``notes``. ``side`` is a second thread: as soon as the countries are read, the
     work phones go to it first, then ``side_tasks`` (the fields that need no other field)
     are queued behind them; the birth dates follow once the countries are final. This thread
-    meanwhile reads the states, the cell phones and the postal codes.
+    meanwhile reads the states, the cell phones and the postal codes. Each final result is
+    passed to ``record`` (which picks out its issue rows) in the thread that has it.
     """
     from custclean.normalize.country import normalize_country
     from custclean.normalize.dates import normalize_date
@@ -493,19 +495,22 @@ def _chain(
             cell = _replace_rows(cell, sub, new_cell)
             work = _replace_rows(work, sub, new_work)
         notes["countries_inferred"] = int(changed.sum())
-    later_dob = side.submit(
-        normalize_date,
-        data["dob"],
-        country=country.value,
-        order=date_order,
-        kind="dob",
-        today=today,
-    )
+    final_country = country.value
+
+    def dob_read() -> Normalized:
+        read = normalize_date(
+            data["dob"], country=final_country, order=date_order, kind="dob", today=today
+        )
+        return record("dob", read)
+
+    later_dob = side.submit(dob_read)
     results["country"] = country
     results["state"] = state
     results["cell_phone"] = cell
     results["work_phone"] = work
     results["zip"] = normalize_postal(data["zip"], country.value, state.value)
+    for name, read in results.items():
+        record(name, read)
     dob = later_dob.result()
     results["dob"] = dob
     notes["dob"] = dob.notes
@@ -560,6 +565,17 @@ def clean(
     # normaliser is a pure function, so the result is the same in any order.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="custclean-clean")
     on_the_side: dict[str, Future[Normalized]] = {}
+    issue_parts: dict[str, pl.DataFrame] = {}
+
+    def record(name: str, read: Normalized) -> Normalized:
+        # the issue rows are picked out in the thread that has the result
+        issue_parts[name] = _issue_rows(rows, name, data[name], read)
+        return read
+
+    def read_side(
+        name: str, func: Callable[..., Normalized], *args: Any, **kwargs: Any
+    ) -> Normalized:
+        return record(name, func(data[name], *args, **kwargs))
 
     def queue_side_tasks() -> None:
         for name, column, func, args, kwargs in (
@@ -576,7 +592,7 @@ def clean(
             ("notes", "notes", normalize_text, (), {}),
             ("location_id", "location_id", normalize_integer, (), {}),
         ):
-            on_the_side[name] = background.submit(func, data[column], *args, **kwargs)
+            on_the_side[name] = background.submit(read_side, column, func, *args, **kwargs)
 
     try:
         chain = _chain(
@@ -589,6 +605,7 @@ def clean(
             notes,
             background,
             queue_side_tasks,
+            record,
         )
     except BaseException:
         background.shutdown(cancel_futures=True)
@@ -667,7 +684,7 @@ def clean(
             .sort(["source_row", "_o", "field", "code"], nulls_last=False, maintain_order=True)
         )
     for rank, name in enumerate(CANONICAL_FIELDS):
-        part = _issue_rows(rows, name, data[name], results[name])
+        part = issue_parts[name]
         parts.append(part.with_columns(pl.lit(rank, dtype=pl.Int64).alias("_o")))
     issues = (
         pl.concat(parts)

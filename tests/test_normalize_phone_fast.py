@@ -569,7 +569,12 @@ def test_phone_region_on_the_demo_in_other_countries():
         assert assert_same_region(cells, region) > 0.75  # MX rows and 00, 011, /: slow path
 
 
-def test_phone_region_on_example_numbers_in_every_region():
+@pytest.mark.parametrize("few", [0, 300, 10**9], ids=["vectorised", "mixed", "key-by-key"])
+def test_phone_region_on_example_numbers_in_every_region(monkeypatch, few):
+    # regions with few keys are read key by key, the others vectorised: the same answers
+    import custclean.normalize.phone as phone_module
+
+    monkeypatch.setattr(phone_module, "FEW_PER_REGION", few)
     cells, regions = examples()
     # each number in the region of the example before it: mostly another country's
     assert_same_region(cells, [*regions[1:], regions[0]])

@@ -493,17 +493,48 @@ def phone_region(
     n = values.len()
     regions = _context(region, n)
     keys = _keys(values)
-    fast = phone_fast.valid_fast(keys, regions)
+    # The vectorised path pays a set-up per region; a region with few distinct keys (as when
+    # one number is tried in dozens of candidate countries) is read key by key instead.
+    few = (
+        pl.DataFrame({"key": keys, "region": regions})
+        .select(pl.col("key").n_unique().over("region") < FEW_PER_REGION)
+        .to_series()
+    )
+    found = pl.repeat(None, n, dtype=pl.String, eager=True)
+    if few.any():
+        found = found.scatter(few.arg_true(), _slow_regions(keys.filter(few), regions.filter(few)))
+    many = ~few
+    if not many.any():
+        return found.alias("region")
+    keys_many, regions_many = keys.filter(many), regions.filter(many)
+    fast = phone_fast.valid_fast(keys_many, regions_many)
     # a +1 number of 7 digits is valid to the fast path (a Canadian 310 number) but not here
-    short = fast["region"].is_in(list(_NANP)) & (keys.str.count_matches(r"\d").fill_null(0) <= 8)
-    open_rows = (fast["valid"].is_null() | short) & (keys.fill_null("") != "")
-    found = fast["region"]
+    short = fast["region"].is_in(list(_NANP)) & (
+        keys_many.str.count_matches(r"\d").fill_null(0) <= 8
+    )
+    open_rows = (fast["valid"].is_null() | short) & (keys_many.fill_null("") != "")
+    found_many = fast["region"]
     if open_rows.any():
         slow = normalize_phone(
-            values.filter(open_rows), regions.filter(open_rows), parallel=parallel
+            values.filter(many).filter(open_rows),
+            regions_many.filter(open_rows),
+            parallel=parallel,
         )
-        found = found.scatter(open_rows.arg_true(), slow.extra["region"])
-    return found.alias("region")
+        found_many = found_many.scatter(open_rows.arg_true(), slow.extra["region"])
+    return found.scatter(many.arg_true(), found_many).alias("region")
+
+
+#: Distinct keys of one region below which :func:`phone_region` reads them one by one.
+FEW_PER_REGION = 300
+
+
+def _slow_regions(keys: pl.Series, regions: pl.Series) -> pl.Series:
+    """Return the valid numbers' regions as :func:`normalize_phone` reads them, key by key."""
+    slow = map_unique(_phone_value, keys, regions, None, extra_names=FAST_COLUMNS[3:])
+    answers = pl.DataFrame(
+        {"value": slow.value, "code": slow.code, "message": slow.message, **slow.extra}
+    )
+    return _no_short_nanp(answers)["region"]
 
 
 def normalize_phone(
