@@ -410,3 +410,52 @@ def test_au_postcode_of_another_state_is_kept_and_flagged(raw, state, message):
 @pytest.mark.parametrize(("raw", "state"), [("2000", "NSW"), ("2600", "ACT"), ("0810", "NT")])
 def test_au_postcode_of_its_state_gets_no_code(raw, state):
     assert one(raw, "AU", state) == (raw, None, None)
+
+
+# -- the ZIP codes already written right skip the per-value reading: the same answers ----------
+
+
+def _one_by_one(values, country, state):
+    from custclean.normalize._core import map_unique
+    from custclean.normalize.postal import _postal_one
+
+    return map_unique(_postal_one, values, country, state)
+
+
+def _assert_same(values, country, state):
+    fast = normalize_postal(values, country, state)
+    slow = _one_by_one(values, country, state)
+    for got, want in ((fast.value, slow.value), (fast.code, slow.code)):
+        assert got.to_list() == want.to_list()
+    assert fast.message.to_list() == slow.message.to_list()
+
+
+def test_zip_codes_written_right_read_as_one_by_one():
+    values = ["90210", "90210", "02134-1234", "11111", "00000", "99999", "00501", "96799"]
+    values += ["10001", "10001", "60614-0001", None, "  60614", "6061", "60614.0", "12345"]
+    states = ["CA", "NY", "MA", "MA", None, None, "NY", "AS"]
+    states += [None, "TX", "IL", "IL", "IL", "IL", "IL", "NY"]
+    countries = ["US"] * 14 + ["DE", "US"]
+    _assert_same(pl.Series(values), pl.Series(countries), pl.Series(states))
+    _assert_same(pl.Series(values), "US", None)
+    _assert_same(pl.Series(values), "US", pl.Series(states))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.from_regex(r"\A\d{5}(-\d{4})?\Z") | st.text(max_size=12),
+            st.sampled_from(["US", "CA", "PR", None, "United States"]),
+            st.sampled_from([None, "CA", "NY", "TX", "PR", "AA", "ON", "Calif."]),
+        ),
+        max_size=40,
+    )
+)
+def test_zip_fast_path_agrees_with_reading_one_by_one(rows):
+    values, countries, states = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
+    _assert_same(
+        pl.Series(values, dtype=pl.String),
+        pl.Series(countries, dtype=pl.String),
+        pl.Series(states, dtype=pl.String),
+    )

@@ -437,4 +437,73 @@ def normalize_postal(
         >>> out.message[0]
         'ZIP 90210 belongs to CA, not NY'
     """
-    return map_unique(_postal_one, values, country, state)
+    n = values.len()
+    ready = _written_right(values, country, state)
+    if ready is None or not ready.any():
+        return map_unique(_postal_one, values, country, state)
+    # the ZIP codes already written right (most of a US list) need no reading one by one
+    rest = ~ready
+    slow = map_unique(
+        _postal_one,
+        values.filter(rest),
+        *(c.filter(rest) if isinstance(c, pl.Series) else c for c in (country, state)),
+    )
+    idx = rest.arg_true()
+
+    def full(base: pl.Series, part: pl.Series) -> pl.Series:
+        return base.scatter(idx, part) if idx.len() else base
+
+    none = pl.repeat(None, n, dtype=pl.String, eager=True)
+    value = pl.when(ready).then(values).otherwise(None)
+    return Normalized(
+        value=full(pl.select(value.cast(pl.String)).to_series(), slow.value).alias("value"),
+        code=full(none, slow.code).alias("code"),
+        message=full(none, slow.message).alias("message"),
+    )
+
+
+_US_ZIP = r"^\d{5}(?:-\d{4})?$"
+
+
+def _written_right(
+    values: pl.Series, country: pl.Series | str | None, state: pl.Series | str | None
+) -> pl.Series | None:
+    """Mark the US ZIP codes that :func:`_postal_one` would keep as they are, with no issue.
+
+    Five digits or ZIP+4 as written, not one digit repeated, a known first three digits, and
+    a row state that is missing or one of the states those digits belong to. Returns None
+    when the values are not text (a spreadsheet's numbers are read one by one).
+    """
+    if values.dtype != pl.String or country is None:
+        return None
+    n = values.len()
+    owners = _zip_owner_table()
+    frame = pl.DataFrame(
+        {
+            "v": values,
+            "c": country if isinstance(country, pl.Series) else pl.repeat(country, n, eager=True),
+            "s": state
+            if isinstance(state, pl.Series)
+            else pl.repeat(state, n, dtype=pl.String, eager=True),
+        }
+    ).with_columns(pl.col("v").str.slice(0, 3).alias("zip3"), pl.col("s").cast(pl.String))
+    checked = frame.join(owners, on="zip3", how="left", maintain_order="left")
+    v = pl.col("v")
+    ok = (
+        (pl.col("c").cast(pl.String) == "US")
+        & v.str.contains(_US_ZIP)
+        & (v.str.slice(1, 4) != v.str.slice(0, 4))  # one digit repeated: a placeholder
+        & pl.col("owners").is_not_null()
+        & (pl.col("s").is_null() | pl.col("owners").list.contains(pl.col("s")))
+    )
+    return checked.select(ok.fill_null(False)).to_series()
+
+
+@cache
+def _zip_owner_table() -> pl.DataFrame:
+    """Return the ZIP prefixes and the state codes that own them, for the vectorised check."""
+    known = _zip_state_codes()
+    rows = [(prefix, [s for s in states if s in known]) for prefix, states in _zip_states().items()]
+    return pl.DataFrame(
+        rows, schema={"zip3": pl.String, "owners": pl.List(pl.String)}, orient="row"
+    )
