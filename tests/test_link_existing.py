@@ -170,3 +170,28 @@ def test_existing_ids_fall_back_to_the_customer_code_and_must_exist():
         load_existing(existing_frame().drop("existing_id"))
     with pytest.raises(InputError, match="have no id"):
         load_existing(existing_frame().with_columns(existing_id=pl.lit(None, dtype=pl.String)))
+
+
+def test_an_existing_customer_sharing_only_household_details_is_a_review():
+    # no first name and no birth date: the surname, e-mail, phone and address are what a
+    # household shares, so the record is not called existing #789 however strong the rest
+    incoming = pl.DataFrame(
+        {
+            "source_row": [5],
+            "first_name": [None],
+            "last_name": ["Quinn"],
+            "email": ["nora.quinn@gmail.com"],
+            "cell_phone": ["+13125550133"],
+            "dob": [None],
+            "address1": ["5 Birch Rd"],
+            "zip": ["60616"],
+            "country": ["US"],
+        },
+        schema_overrides={"first_name": pl.String, "dob": pl.String},
+    )
+    res = find_duplicates(incoming, existing=existing_frame(), target="franpos")
+    link = res.existing_links.row(0, named=True)
+    assert link["existing_id_fuzzy"] is None
+    assert link["existing_id_server"] == "789"
+    assert link["message"].startswith("shares an e-mail with existing #789, probably the same")
+    assert link["message"].endswith("; review")

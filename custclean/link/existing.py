@@ -222,8 +222,13 @@ def existing_links(
     cand = existing_pairs.select("source_row_l", "source_row_r", "probability").join(
         ids, on="source_row_l"
     )
+    accepted = pl.col("probability") >= match_threshold
+    if "decision" in existing_pairs.columns:
+        # the pipeline's decision also holds the analyst's and the household cap's word
+        cand = cand.with_columns(_accepted=existing_pairs["decision"] == "match")
+        accepted = pl.col("_accepted")
     direct = (
-        cand.filter(pl.col("probability") >= match_threshold)
+        cand.filter(accepted)
         .sort(["source_row_r", "probability", "existing_id"], descending=[False, True, False])
         .unique("source_row_r", keep="first", maintain_order=True)
         .select(source_row="source_row_r", _fuzzy="existing_id", _p="probability")
