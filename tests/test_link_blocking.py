@@ -135,6 +135,28 @@ def test_swapped_names_and_wrong_country_code_are_found():
     assert got[(3, 4)] == "phone_tail"
 
 
+def test_name_passes_reach_swaps_and_mistyped_postal_codes():
+    # a list without contacts gets the name passes; each reports its cost
+    frame = pl.DataFrame(
+        {
+            "source_row": [1, 2, 3, 4, 5, 6],
+            "first_name": ["Riley", "Gloster", "Nathan", "Nathab", "Ann", "Bo"],
+            "last_name": ["Gloster", "Mia", "Priest", "Priest", "Lee", "Wu"],
+            "dob": ["1959-01-24", None, "1971-04-28", "1916-05-03", None, None],
+            "address1": [None, None, "363 Banks Street", "363 Banks Street", "1 Elm", "2 Oak"],
+            "zip": ["3178", "3178", "4750", "4570", "2000", "3000"],
+            "country": ["AU"] * 6,
+        }
+    )
+    res = block_pairs(frame)
+    got = {(a, b): by for a, b, by in res.pairs.rows()}
+    assert got[(1, 2)] == "any_name_zip"  # Gloster as surname and as first name
+    assert (3, 4) in got  # same street and house number, postal code mistyped
+    assert res.pairs.height == 2
+    report = res.report.filter(pl.col("pass").is_in(["street", "any_name_zip"]))
+    assert report["pairs"].to_list() == [1, 1]
+
+
 def test_missing_country_still_blocks_on_dob():
     frame = pl.DataFrame(
         {

@@ -115,6 +115,30 @@ def test_chaining_guard_scores_member_pairs_the_blocking_missed():
     assert out["group"].n_unique() == 2
 
 
+def test_conflict_outweighed_by_several_strong_members_stays():
+    # 1 and 2 are one customer badly recorded twice (evidence -12 between them), and three
+    # other records match both strongly: splitting them would break a well-held cluster
+    rows = [(a, b, "match", 0.9999, 25.0) for a in (1, 2) for b in (3, 4, 5)]
+    rows += [(3, 4, "match", 0.9999, 30.0), (3, 5, "match", 0.9999, 30.0)]
+    rows += [(4, 5, "match", 0.9999, 30.0), (1, 2, "non-match", 0.001, -12.0)]
+    out = cluster_records(pl.Series([1, 2, 3, 4, 5]), pairs_frame(rows))
+    assert out["group"].to_list() == [1] * 5
+    assert out["status"].to_list() == ["merged"] * 5
+    # one supporting record is a chain, however strong: the conflict stands
+    chain = pairs_frame(
+        [
+            (1, 3, "match", 0.9999, 25.0),
+            (2, 3, "match", 0.9999, 25.0),
+            (1, 2, "non-match", 0.001, -12.0),
+        ]
+    )
+    assert cluster_records(pl.Series([1, 2, 3]), chain)["group"].n_unique() == 2
+    # strong evidence against outweighs weak support
+    weak = [(a, b, "match", 0.999, 5.0) for a in (1, 2) for b in (3, 4)]
+    weak += [(3, 4, "match", 0.999, 5.0), (1, 2, "non-match", 1e-9, -40.0)]
+    assert cluster_records(pl.Series([1, 2, 3, 4]), pairs_frame(weak))["group"].n_unique() == 2
+
+
 def test_weak_but_not_contradicting_member_stays():
     pairs = pairs_frame([(1, 2, "match", 0.999, 14.0), (2, 3, "match", 0.995, 10.0)])
 

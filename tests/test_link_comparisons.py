@@ -64,6 +64,48 @@ def test_swapped_names_agree_crosswise() -> None:
 
 
 @pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (("Koch", "Matthias"), ("Matze", "Koch")),  # swapped, and a nickname on one side
+        (("Harris", "Deborah"), ("Deb", "Harris")),
+        (("Torres Muñoz", "Eduardo"), ("Lalo", "Torres Muñoz")),  # nickname, other initial
+        (("Smiht", "John"), ("John", "Smith")),  # swapped with a typo
+    ],
+)
+def test_swap_tolerates_nicknames_and_typos(left: tuple[str, str], right: tuple[str, str]) -> None:
+    got = levels_of(
+        {"first_name": left[0], "last_name": left[1]},
+        {"first_name": right[0], "last_name": right[1]},
+    )
+    assert (got["first_name"], got["last_name"]) == ("swapped", "swapped")
+
+
+def test_half_swap_agrees_on_the_surname_only() -> None:
+    # FEBRL-style: names swapped and one of them replaced; only one name agrees crosswise
+    got = levels_of(
+        {"first_name": "Riley", "last_name": "Gloster"},
+        {"first_name": "Gloster", "last_name": "Mia"},
+    )
+    assert (got["first_name"], got["last_name"]) == ("else", "swapped")
+
+
+def test_merely_similar_second_name_is_no_swap() -> None:
+    # a mother and daughter: Mai is not Matilda, so the first names still disagree
+    got = levels_of(
+        {"first_name": "Rossi", "last_name": "Mai"},
+        {"first_name": "Matilda", "last_name": "Rossi"},
+    )
+    assert got["first_name"] != "swapped"
+    # a direct typo is not taken for a swap: Jon Johnson / John Jonson
+    direct = levels_of(
+        {"first_name": "Jon", "last_name": "Johnson"},
+        {"first_name": "John", "last_name": "Jonson"},
+    )
+    assert direct["first_name"] == "nickname"  # Jon is short for John
+    assert direct["last_name"] == "jaro_winkler>=0.92"
+
+
+@pytest.mark.parametrize(
     ("left", "right", "level"),
     [
         ("García", "Garcia", "exact"),

@@ -84,38 +84,84 @@ def _gather(table: np.ndarray, ids: np.ndarray, missing: int = -1) -> np.ndarray
     return np.append(table, missing)[ids]  # id -1 picks the appended ``missing``
 
 
-def _swapped(ctx: PairContext) -> np.ndarray:
-    """Whether first and last name agree crosswise (jaro-winkler >= 0.92).
+#: Jaro-Winkler at which two names are one name with a typo.
+_TYPO = 0.92
+#: Jaro-Winkler at which the second name of a swap may still agree (a worse typo).
+_LOOSE = 0.80
 
-    Both cross comparisons must agree where both values are present, and at least one must be
-    present: ``Smith / John`` = ``John / Smith``, ``Taylor / -`` = ``Linda / Taylor``.
+
+def _cross(ctx: PairContext, left: str, right: str, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """How ``left`` of the left record agrees with ``right`` of the right one (on ``mask``).
+
+    ``present``: both values there; ``strong``: the same name, a nickname of it or a typo
+    (jaro-winkler >= 0.92, same first letter); ``loose``: strong or jaro-winkler >= 0.80 with
+    the same first letter.
     """
-    if "swapped" in ctx.cache:
-        return ctx.cache["swapped"]
+    a, b = ctx.ids(left)[0], ctx.ids(right)[1]
+    present = (a >= 0) & (b >= 0)
+    look = mask & present
+    chars = _first_chars(ctx, "first_norm")  # shared vocabulary with last_norm
+    same_char = _gather(chars, a) == _gather(chars, b)
+    jw = ctx.similar(left, right, "jaro_winkler", look & same_char)
+    nick = _nickname(ctx, look & (a != b), left, right)
+    strong = look & ((a == b) | nick | _at_least(jw, _TYPO))
+    loose = strong | (look & _at_least(jw, _LOOSE))
+    return {"present": present, "strong": strong, "loose": loose}
+
+
+def _swap_parts(ctx: PairContext) -> dict[str, np.ndarray]:
+    """First and last name compared crosswise, where the direct comparison finds no agreement.
+
+    ``full``: both crosswise names agree (the same name, a nickname, a typo), or one does and
+    the other is missing: ``Smith / John`` = ``John / Smith``, ``Koch / Matthias`` =
+    ``Matze / Koch``, ``Taylor / -`` = ``Linda / Taylor``. A merely similar second name
+    (``Rossi / Mai`` and ``Matilda / Rossi``: a mother and daughter) is no swap.
+    ``half``: one crosswise name agrees and the other is present and different (``Riley /
+    Gloster`` and ``Gloster / Mia``): only the surname can be said to agree (the first
+    names are ``Riley`` and ``Mia``, or the surnames are; either way one name differs), so
+    the first names count as different and the household rule still applies.
+    Only pairs whose first names differ and whose surnames are not one name are looked at.
+    """
+    if "swap_parts" in ctx.cache:
+        return ctx.cache["swap_parts"]
     fl, fr = ctx.ids("first_norm")
     ll, lr = ctx.ids("last_norm")
-    chars = _first_chars(ctx, "first_norm")  # shared vocabulary with last_norm
-    differ = (fl >= 0) & (fr >= 0) & (fl != fr)
-    has_a, has_b = (fl >= 0) & (lr >= 0), (ll >= 0) & (fr >= 0)
-    fits_a = ~has_a | (_gather(chars, fl) == _gather(chars, lr))
-    fits_b = ~has_b | (_gather(chars, ll) == _gather(chars, fr))
-    candidate = differ & (has_a | has_b) & fits_a & fits_b
-    ok_a = _at_least(
-        ctx.similar("first_norm", "last_norm", "jaro_winkler", candidate & has_a), 0.92
-    )
-    ok_b = _at_least(
-        ctx.similar("last_norm", "first_norm", "jaro_winkler", candidate & has_b), 0.92
-    )
-    out = candidate & (ok_a | ~has_a) & (ok_b | ~has_b) & (ok_a | ok_b)
-    ctx.cache["swapped"] = out
+    differ = (fl >= 0) & (fr >= 0) & (fl != fr) & ~((ll >= 0) & (ll == lr))
+    # at least one crosswise value pair is present
+    crossable = ((fl >= 0) & (lr >= 0)) | ((ll >= 0) & (fr >= 0))
+    candidate = differ & crossable
+    a = _cross(ctx, "first_norm", "last_norm", candidate)
+    b = _cross(ctx, "last_norm", "first_norm", candidate)
+    # the direct comparison must not already agree (a typo on the surname, the same first name)
+    direct_first = _cross(ctx, "first_norm", "first_norm", candidate & (a["strong"] | b["strong"]))
+    direct_last = _cross(ctx, "last_norm", "last_norm", candidate & (a["strong"] | b["strong"]))
+    unswapped = direct_first["strong"] | direct_last["strong"]
+    strong_any = (a["strong"] | b["strong"]) & ~unswapped
+    fits_a = a["strong"] | ~a["present"]
+    fits_b = b["strong"] | ~b["present"]
+    both_present = a["present"] & b["present"]
+    full = candidate & strong_any & fits_a & fits_b
+    # the other name differs: not even loosely alike (a worse typo is no evidence either way)
+    half = candidate & strong_any & both_present & ~full & ~(a["loose"] & b["loose"])
+    out = {"full": full, "half": half}
+    ctx.cache["swap_parts"] = out
     return out
 
 
-def _nickname(ctx: PairContext, mask: np.ndarray) -> np.ndarray:
-    """Whether the first names share a nickname key, exactly or within jaro-winkler 0.92.
+def _swapped(ctx: PairContext) -> np.ndarray:
+    """Whether first and last name agree crosswise (see ``_swap_parts``, ``full``)."""
+    return _swap_parts(ctx)["full"]
 
-    The fuzzy part catches a nickname on one record and a typo on the other (``Tilly`` /
-    ``Matlda``): it is scored only where one side has more than one key.
+
+def _nickname(
+    ctx: PairContext, mask: np.ndarray, left: str = "first_norm", right: str = "first_norm"
+) -> np.ndarray:
+    """Whether the names share a nickname key, exactly or within jaro-winkler 0.92.
+
+    ``left`` of the left record against ``right`` of the right one (first names by default;
+    crosswise for swapped names). The fuzzy part catches a nickname on one record and a typo
+    on the other (``Tilly`` / ``Matlda``): it is scored only where one side has more than one
+    key.
     """
     keys = ctx.per_value("first_norm", "nickname_keys", nickname_keys)
 
@@ -137,9 +183,9 @@ def _nickname(ctx: PairContext, mask: np.ndarray) -> np.ndarray:
         return result
 
     known = ctx.per_value("first_norm", "has_nickname", lambda v: keys.list.len() > 1)
-    fl, fr = ctx.ids("first_norm")
+    fl, fr = ctx.ids(left)[0], ctx.ids(right)[1]
     mask = mask & (_gather(known.to_numpy(), fl, 0) | _gather(known.to_numpy(), fr, 0)).astype(bool)
-    return ctx.map_combos("first_norm", "first_norm", compute, mask, fill=0.0) > 0
+    return ctx.map_combos(left, right, compute, mask, fill=0.0) > 0
 
 
 def first_name_gamma(ctx: PairContext) -> np.ndarray:
@@ -200,9 +246,10 @@ def last_name_gamma(ctx: PairContext) -> np.ndarray:
         ctx.map_combos("last_norm", "last_norm", subset, differ & ~_at_least(jw, 0.92), fill=0.0)
         > 0
     )
+    swap = _swap_parts(ctx)
     return _levels(
         missing,
-        [exact, _swapped(ctx), _at_least(jw, 0.92), contains, _at_least(jw, 0.80)],
+        [exact, swap["full"] | swap["half"], _at_least(jw, 0.92), contains, _at_least(jw, 0.80)],
     )
 
 

@@ -152,6 +152,33 @@ NAME_RULES: tuple[BlockingRule, ...] = (
         "first_city", ("first_metaphone", "city_key"), note="first name alike in one city"
     ),
     BlockingRule("surname_city", ("last_metaphone", "city_key"), note="surname alike in one city"),
+    BlockingRule(
+        "street",
+        ("street_key",),
+        note="house number and street, whatever the postal code (a mistyped postal code)",
+    ),
+    BlockingRule(
+        "street_name",
+        ("street_word", "name_metaphones"),
+        note="the same street and a name alike in either name field (no or another number)",
+    ),
+    BlockingRule("street_zip", ("street_word", "zip"), note="the same street in one postal code"),
+    BlockingRule("street_city", ("street_word", "city_key"), note="the same street in one city"),
+    BlockingRule(
+        "any_name_zip",
+        ("name_metaphones", "zip"),
+        note="a name alike in either name field (first and last swapped) in one postal code",
+    ),
+    BlockingRule(
+        "any_name_city",
+        ("name_metaphones", "city_key"),
+        note="a name alike in either name field (first and last swapped) in one city",
+    ),
+    BlockingRule(
+        "address2_area",
+        ("address2_key", "postal_area"),
+        note="the same second address line (building, unit) in one postal area",
+    ),
 )
 
 #: ``auto_rules`` adds the ``NAME_RULES`` when fewer records than this share have an e-mail or a
@@ -175,10 +202,15 @@ KEY_COLUMNS: dict[str, str] = {
     "name_initials": "initials_sorted, also with the initial of each full name the first name "
     "is a nickname of (Bob Smith: bs, rs); one row per option",
     "name_sorted": "the words of first and last name, folded and sorted",
+    "name_metaphones": "the Metaphone keys of first and last name, so a name meets its swapped "
+    "self; one row per name",
     "country_key": "the country code, or '?' when unknown (never empty)",
     "postal_area": "country + the first three characters of the postal code",
     "city_key": "country + the city, folded",
     "address_key": "country + postal code + house number + first street word",
+    "street_key": "country + house number + first street word (any postal code)",
+    "street_word": "country + first street word of three letters or more",
+    "address2_key": "the second address line, folded",
 }
 
 _PAIR_SCHEMA = {"source_row_l": pl.Int64, "source_row_r": pl.Int64, "blocked_by": pl.String}
@@ -323,7 +355,7 @@ def block_keys(records: pl.DataFrame, columns: Collection[str] | None = None) ->
     wanted = set(KEY_COLUMNS) if columns is None else set(columns) & set(KEY_COLUMNS)
     names = {
         "first_norm", "last_norm", "first_metaphone", "last_metaphone", "first_initial",
-        "last_initial", "initials_sorted", "name_sorted", "name_initials",
+        "last_initial", "initials_sorted", "name_sorted", "name_initials", "name_metaphones",
     }  # fmt: skip
     narrow = records.select(
         pl.col("source_row"),
@@ -336,8 +368,14 @@ def block_keys(records: pl.DataFrame, columns: Collection[str] | None = None) ->
         narrow = _on_unique(
             narrow, "_city", lambda v: pl.DataFrame({"_v": v, "_city_norm": _fold_series(v)})
         )
-    if "address_key" in wanted:
+    if wanted & {"address_key", "street_key", "street_word"}:
         narrow = _on_unique(narrow, "_address1", _address_keys)
+    if "address2_key" in wanted:
+        narrow = _on_unique(
+            narrow,
+            "_address2",
+            lambda v: pl.DataFrame({"_v": v, "_address2_norm": _fold_series(v)}),
+        )
     country = pl.col("_country").str.to_uppercase().fill_null("")
     zip_code = pl.col("_zip").str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "")
     narrow = narrow.with_columns(_cc=country, _zipn=zip_code)
@@ -383,6 +421,14 @@ def block_keys(records: pl.DataFrame, columns: Collection[str] | None = None) ->
                 separator="|",
             )
         ),
+        "street_key": lambda: pl.when(
+            pl.col("_house").is_not_null() & pl.col("_street").is_not_null()
+        ).then(pl.concat_str([pl.col("_cc"), pl.col("_house"), pl.col("_street")], separator="|")),
+        "street_word": lambda: pl.when(pl.col("_street").is_not_null()).then(
+            pl.col("_cc") + "|" + pl.col("_street")
+        ),
+        "name_metaphones": lambda: pl.concat_list(["first_metaphone", "last_metaphone"]),
+        "address2_key": lambda: pl.col("_address2_norm"),
     }
     keys = narrow.select([exprs[name]().alias(name) for name in KEY_COLUMNS if name in wanted])
     base = records.with_columns(
@@ -482,8 +528,8 @@ def auto_rules(
         >>> import polars as pl
         >>> names = pl.DataFrame({"source_row": [1, 2], "first_name": ["Ann", "Anne"],
         ...                       "last_name": ["Lee", "Lee"]})
-        >>> [r.name for r in auto_rules(names)][-2:]
-        ['first_city', 'surname_city']
+        >>> [r.name for r in auto_rules(names)][-3:]
+        ['any_name_zip', 'any_name_city', 'address2_area']
         >>> contacts = names.with_columns(email=pl.lit("a@b.org"))
         >>> auto_rules(contacts) == DEFAULT_RULES
         True

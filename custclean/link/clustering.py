@@ -37,6 +37,7 @@ __all__ = [
     "cluster_records",
     "components",
     "constrained_split",
+    "outweighed",
 ]
 
 #: Columns and types of the clusters frame.
@@ -150,13 +151,72 @@ def constrained_split(
     return dict(sorted(out.items()))
 
 
+def outweighed(conflicts: pl.DataFrame, matches: pl.DataFrame, min_paths: int = 2) -> pl.DataFrame:
+    """Drop the conflicts that independent match paths through other members outweigh.
+
+    ``conflicts``: ``source_row_l, source_row_r, evidence`` (direct evidence against the pair);
+    ``matches``: the match edges ``source_row_l, source_row_r, evidence``. A conflict stays
+    unless at least ``min_paths`` other records are matched to *both* ends and the sum, over
+    those records, of the weaker of their two edges outweighs the evidence against the pair.
+
+    One weak record linking two people is a chain (the conflict stands). Several records
+    that each match both ends strongly say that the two are one customer whose own two
+    records are badly recorded (a typo in the name *and* the birth date): keeping them apart
+    would split a well-supported cluster. The paths must be independent records, so twins
+    reached through one shared sparse record are still cut.
+
+    Example:
+        >>> import polars as pl
+        >>> edges = pl.DataFrame({"source_row_l": [1, 1, 2, 2, 1], "source_row_r": [3, 4, 3, 4, 5],
+        ...                       "evidence": [20.0, 20.0, 20.0, 20.0, 9.0]})
+        >>> cut = pl.DataFrame({"source_row_l": [1, 2], "source_row_r": [2, 5],
+        ...                     "evidence": [-15.0, -15.0]})
+        >>> outweighed(cut, edges).select("source_row_l", "source_row_r").rows()
+        [(2, 5)]
+    """
+    if conflicts.height == 0 or matches.height == 0:
+        return conflicts
+    e = matches.select(
+        pl.col("source_row_l").cast(pl.Int64),
+        pl.col("source_row_r").cast(pl.Int64),
+        pl.col("evidence").cast(pl.Float64).fill_null(0.0),
+    )
+    both = pl.concat(
+        [
+            e.select(a="source_row_l", m="source_row_r", ev="evidence"),
+            e.select(a="source_row_r", m="source_row_l", ev="evidence"),
+        ]
+    )
+    support = (
+        conflicts.select(_EDGE)
+        .join(both.rename({"a": "source_row_l", "ev": "_ev_l"}), on="source_row_l")
+        .join(both.rename({"a": "source_row_r", "ev": "_ev_r"}), on=["source_row_r", "m"])
+        .group_by(_EDGE)
+        .agg(
+            _paths=pl.len(),
+            _support=pl.min_horizontal("_ev_l", "_ev_r").clip(lower_bound=0.0).sum(),
+        )
+    )
+    held = (
+        conflicts.join(support, on=_EDGE, how="left")
+        .with_columns(pl.col("_paths").fill_null(0), pl.col("_support").fill_null(0.0))
+        .filter(
+            (pl.col("_paths") < min_paths)
+            | (pl.col("_support") + pl.col("evidence").fill_null(-1e9) < 0)
+        )
+    )
+    return held.drop("_paths", "_support")
+
+
 @dataclass(frozen=True, slots=True)
 class ClusterOptions:
     """Knobs of the chaining guard.
 
     ``conflict_weight``: a direct pair whose total evidence (sum of log2 Bayes factors,
-    without the prior) is below this is a cannot-link. ``max_checked_size``: clusters bigger
-    than this are not checked pair by pair; they go to review.
+    without the prior) is below this is a cannot-link, unless it is outweighed (see
+    :func:`outweighed`) by at least ``min_support_paths`` other members matched to both.
+    ``max_checked_size``: clusters bigger than this are not checked pair by pair; they go to
+    review.
 
     Example:
         >>> ClusterOptions().conflict_weight < 0
@@ -165,6 +225,7 @@ class ClusterOptions:
 
     conflict_weight: float = -4.0
     max_checked_size: int = 40
+    min_support_paths: int = 2
 
 
 ScorePairs = Callable[[pl.DataFrame], pl.DataFrame]
@@ -233,7 +294,8 @@ def cluster_records(
     analyst_ok = (pl.col("decided_by") == "analyst") & (pl.col("decision") == "match")
     conflicts = direct.filter(
         (pl.col("evidence") < opts.conflict_weight) & ~analyst_ok.fill_null(False)
-    ).select(
+    )
+    conflicts = outweighed(conflicts, matches, opts.min_support_paths).select(
         "component",
         *_EDGE,
         reason=pl.format(
