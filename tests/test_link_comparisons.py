@@ -183,11 +183,32 @@ def test_address_levels(left: str, right: str, level: str) -> None:
     assert levels_of({"address1": left}, {"address1": right})["address"] == level
 
 
+def test_address_lines_split_differently_agree() -> None:
+    # FEBRL-style: the street and the building swapped between address1 and address2
+    left = {"address1": "8 Fawkner Street", "address2": "Emerald Agricultural College"}
+    right = {"address1": "8 Emerald Agricultural College", "address2": "Fawkner Street"}
+    assert levels_of(left, right)["address"] == "token_set>=0.90"
+    # the numbers of both lines must still be one set
+    moved = {**right, "address1": "9 Emerald Agricultural College"}
+    assert levels_of(left, moved)["address"] == "else"
+    # a record without an address2 takes part with its address1
+    alone = {"address1": "8 Emerald Agricultural College"}
+    assert levels_of(left, alone)["address"] == "token_set>=0.90"
+
+
+def test_city_counts_for_a_mistyped_postal_code_never_against() -> None:
+    typo = levels_of({"zip": "6285", "city": "Galston"}, {"zip": "6258", "city": "Galston"})
+    assert typo["city"] == "exact"
+    # different postal codes already say "elsewhere": a different city is not counted again
+    moved = levels_of({"zip": "6285", "city": "Galston"}, {"zip": "2000", "city": "Sydney"})
+    assert moved["city"] == "missing"
+
+
 def test_postal_and_city() -> None:
     got = levels_of({"zip": "02134-1234", "country": "US"}, {"zip": "02134", "country": "US"})
     assert got["postal"] == "exact"
     assert levels_of({"zip": "SW1A 1AA"}, {"zip": "SW1A 2AA"})["postal"] == "prefix_3"
-    # the city counts only when a postal code is missing (no double counting of one place)
+    # the city does not count when the postal codes agree (no double counting of one place)
     both = levels_of({"zip": "50667", "city": "Köln"}, {"zip": "50667", "city": "Koln"})
     assert both["city"] == "missing"
     assert levels_of({"city": "Köln"}, {"zip": "50667", "city": "Koln"})["city"] == "exact"
@@ -274,6 +295,7 @@ def record_pairs(draw: st.DrawFn) -> tuple[dict, dict]:
             "work_phone": draw(phones),
             "dob": draw(dates),
             "address1": draw(text),
+            "address2": draw(text),
             "zip": draw(text),
             "city": draw(text),
             "company": draw(text),

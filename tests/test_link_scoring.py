@@ -11,7 +11,7 @@ import pytest
 import custclean as cc
 from custclean.demo import generate
 from custclean.link.comparisons import COMPARISONS, compare, prepare
-from custclean.link.scoring import MatchModel, _released_parts
+from custclean.link.scoring import JOINT_RELEASE, MatchModel, _released_parts, person_evidence
 
 FIELDS = (
     "first_name",
@@ -358,10 +358,68 @@ def test_dates_a_generation_apart_release_only_when_common() -> None:
     assert released.score(both)["identity_conflict"].item()
 
 
+def _home_pairs(first: list[int], dob: list[int]) -> pl.DataFrame:
+    """Pairs with one surname, street address and postal code; first name and dob given."""
+    n = len(first)
+    return pl.DataFrame(
+        {
+            "source_row_l": list(range(n)),
+            "source_row_r": list(range(n, 2 * n)),
+            **{c.column: [-1] * n for c in COMPARISONS},
+        }
+    ).with_columns(
+        pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
+        pl.lit(3, dtype=pl.Int8).alias("gamma_address"),
+        pl.lit(2, dtype=pl.Int8).alias("gamma_postal"),
+        pl.Series("gamma_first_name", first, dtype=pl.Int8),
+        pl.Series("gamma_dob", dob, dtype=pl.Int8),
+    )
+
+
+def test_joint_release_only_when_the_two_disagreements_are_independent() -> None:
+    # noise: 20 % of first names and 10 % of dates replaced, independently (2 % both)
+    first = [0] * 20 + [6] * 80
+    dob = ([0] * 2 + [4] * 18) + ([0] * 8 + [4] * 72)
+    noise = _home_pairs(first, dob)
+    assert _released_parts(noise, COMPARISONS) == ("first_name", "dob", JOINT_RELEASE)
+    # households: the same single rates, but 15 more pairs differ in both (spouses, children)
+    household = pl.concat([noise, _home_pairs([0] * 15, [0] * 15)])
+    assert _released_parts(household, COMPARISONS) == ("first_name", "dob")
+    # released jointly: different first names with a missing or different dob weigh by m
+    model = MatchModel.default(prior=0.5)
+    joint = dataclasses.replace(model, released=("first_name", "dob", JOINT_RELEASE))
+    singles = dataclasses.replace(model, released=("first_name", "dob"))
+    for d in (-1, 0):
+        pair = _home_pairs([0], [d])
+        assert singles.score(pair)["identity_conflict"].item()
+        assert not joint.score(pair)["identity_conflict"].item()
+    # ... and nothing about the person needs to agree for a match (no households to guard)
+    bare = _home_pairs([0], [-1])
+    assert person_evidence(bare, COMPARISONS, singles.released).to_list() == [False]
+    assert person_evidence(bare, COMPARISONS, joint.released).to_list() == [True]
+
+
+@pytest.mark.parametrize(
+    ("first", "dob", "evidence"),
+    [
+        (6, -1, True),  # the same first name
+        (5, -1, True),  # a nickname
+        (1, -1, True),  # an initial that fits
+        (2, -1, False),  # Jamal / James, Mary / Mary-Kate: two full names merely alike
+        (2, 4, True),  # ... unless the dates of birth agree
+    ],
+)
+def test_merely_similar_first_names_are_no_evidence_of_one_person(
+    first: int, dob: int, evidence: bool
+) -> None:
+    assert person_evidence(_home_pairs([first], [dob])).to_list() == [evidence]
+
+
 @pytest.mark.parametrize(
     ("first", "dob", "conflict"),
     [
         (6, 1, False),  # same first name, dates under 15 years apart: a wrong date
+        (5, 1, True),  # a nickname (William / Liam): a father and son, not a wrong date
         (3, 1, False),  # a typo in the first name too
         (2, 1, True),  # merely similar first names (Samantha / Sarah): two people
         (-1, 1, True),  # no first name to tell

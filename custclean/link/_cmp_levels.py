@@ -411,7 +411,42 @@ def address_gamma(ctx: PairContext) -> np.ndarray:
     hl, hr = ctx.keys("house_number")
     numbers = hl == hr  # both missing agree too
     sim = ctx.similar("address_norm", "address_norm", "token_set", ~missing & ~exact & numbers)
+    lines = _address_lines_similarity(ctx, ~missing & ~exact & ~_at_least(sim, 0.90))
+    sim = np.fmax(sim, lines)
     return _levels(missing, [exact, _at_least(sim, 0.90), _at_least(sim, 0.70)])
+
+
+def _address_lines_similarity(ctx: PairContext, mask: np.ndarray) -> np.ndarray:
+    """Token-set similarity of both address lines taken as one, where a record has an address2.
+
+    Lists split an address over two lines differently (``8 Fawkner St`` / ``Emerald College``
+    and ``8 Emerald College`` / ``Fawkner St``): read as one set of words, the lines agree.
+    The numbers of both lines must be the same set. A record without an address2 takes part
+    with its address1 alone. NaN where not compared.
+
+    Example:
+        >>> rec = pl.DataFrame({"source_row": [1, 2, 3],
+        ...     "address_norm": ["8 fawkner st", "8 emerald college", "8 elm st"],
+        ...     "address_lines": ["8 fawkner st emerald college", "8 emerald college fawkner st",
+        ...                       None],
+        ...     "line_numbers": ["8", "8", "8"]})
+        >>> pairs = pl.DataFrame({"source_row_l": [1, 2], "source_row_r": [2, 3]})
+        >>> _address_lines_similarity(PairContext(rec, pairs), np.array([True, True])).round(2)
+        array([1.  , 0.67])
+    """
+    nl, nr = ctx.keys("line_numbers")
+    look = mask & (nl == nr)
+    al, ar = ctx.ids("address_lines")
+    left, right = al >= 0, ar >= 0
+    out = np.full(ctx.n, np.nan)
+    for a, b, where in (
+        ("address_lines", "address_lines", left & right),
+        ("address_lines", "address_norm", left & ~right),
+        ("address_norm", "address_lines", ~left & right),
+    ):
+        if (look & where).any():
+            out = np.fmax(out, ctx.similar(a, b, "token_set", look & where))
+    return out
 
 
 def postal_gamma(ctx: PairContext) -> np.ndarray:
@@ -422,10 +457,12 @@ def postal_gamma(ctx: PairContext) -> np.ndarray:
 
 
 def city_gamma(ctx: PairContext) -> np.ndarray:
-    """Levels: exact, jaro_winkler>=0.90, else; missing (not counted) when both have a postal code.
+    """Levels: exact, jaro_winkler>=0.90, else; missing when both postal codes agree.
 
     The postal code already says where a record is, and a city agrees whenever the postal
-    code does: counting both would count one fact twice.
+    code does: counting both would count one fact twice. When both postal codes are there
+    and differ, an agreeing city says the postal code has a typo and counts; a different
+    city would repeat what the postal codes said and is not counted (missing).
 
     Example:
         >>> rec = pl.DataFrame({"source_row": [1, 2, 3], "city_norm": ["koln", "koeln", "koln"],
@@ -436,9 +473,12 @@ def city_gamma(ctx: PairContext) -> np.ndarray:
     """
     _, _, missing, exact = _pair(ctx, "city_norm")
     zl, zr = ctx.keys("zip_norm")
-    missing = missing | ((zl >= 0) & (zr >= 0))
+    both = (zl >= 0) & (zr >= 0)
+    missing = missing | (both & (zl == zr))
     jw = ctx.similar("city_norm", "city_norm", "jaro_winkler", ~missing & ~exact)
-    return _levels(missing, [exact, _at_least(jw, 0.90)])
+    out = _levels(missing, [exact, _at_least(jw, 0.90)])
+    # different postal codes already say "elsewhere": a different city would say it twice
+    return np.where(both & (out == 0), np.int8(-1), out).astype(np.int8)
 
 
 def company_gamma(ctx: PairContext) -> np.ndarray:

@@ -36,6 +36,7 @@ INPUT_FIELDS: tuple[str, ...] = (
     "dob",
     "gender",
     "address1",
+    "address2",
     "city",
     "zip",
     "country",
@@ -64,6 +65,8 @@ PREPARED_COLUMNS: dict[str, str] = {
     "dob_digits": "date of birth as YYYYMMDD",
     "address_norm": "address1 folded, digits kept",
     "house_number": "the digit groups of address1 joined by spaces",
+    "address_lines": "address1 and address2 folded as one line (null without an address2)",
+    "line_numbers": "the digit groups of address1 and address2, sorted, joined by spaces",
     "zip_norm": "postal code upper case without spaces or dashes (US: five digits)",
     "zip_prefix": "first three characters of zip_norm",
     "city_norm": "city folded",
@@ -217,6 +220,14 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
             value.str.extract_all(r"\d+").list.join(" ").replace("", None),
         ),
     }
+    lines = pl.when(raw["address2"].is_not_null()).then(
+        pl.concat_str([raw["address1"], raw["address2"]], separator=" ", ignore_nulls=True)
+    )
+    distinct["address_lines"] = (lines, fold(value, keep_digits=True))
+    distinct["line_numbers"] = (
+        pl.concat_str([raw["address1"], raw["address2"]], separator=" ", ignore_nulls=True),
+        value.str.extract_all(r"\d+").list.sort().list.join(" ").replace("", None),
+    )
     out = base.with_columns(
         *[_on_distinct(base, v, d).alias(name) for name, (v, d) in distinct.items()],
         *derived.get_columns(),

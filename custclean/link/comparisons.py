@@ -147,7 +147,8 @@ class Comparison:
         if (gamma is None or gamma < 0) and value_a is not None and value_b is not None:
             if self.name == "city":
                 return "not compared", (
-                    "the postal code decides; the city counts only when a postal code is missing"
+                    "the postal code decides; the city counts only when a postal code is "
+                    "missing, or for a match when it agrees where the postal codes differ"
                 )
             return "not compared", "both present but not compared for this pair"
         return self.label(gamma), self.note(gamma)
@@ -284,11 +285,17 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("address1",),
         (
             ("exact", "same street address", 0.70, _FREE),
-            ("token_set>=0.90", "same house number, nearly the same street", 0.08, _FREE),
+            (
+                "token_set>=0.90",
+                "same house number, nearly the same street (address2 read with address1 when "
+                "the lines are split differently)",
+                0.08,
+                _FREE,
+            ),
             ("token_set>=0.70", "same house number, similar street", 0.04, _FREE),
             ("else", "different addresses", 0.18, (0.01, 0.9)),
         ),
-        ("address_norm", "house_number"),
+        ("address_norm", "house_number", "address_lines", "line_numbers"),
         lv.address_gamma,
     ),
     _c(
@@ -306,7 +313,12 @@ COMPARISONS: tuple[Comparison, ...] = (
         "city",
         ("city",),
         (
-            ("exact", "same city (compared only when a postal code is missing)", 0.82, _FREE),
+            (
+                "exact",
+                "same city (compared only when the postal codes are missing or differ)",
+                0.82,
+                _FREE,
+            ),
             ("jaro_winkler>=0.90", "nearly the same city name", 0.03, _FREE),
             ("else", "different cities", 0.15, (0.01, 0.9)),
         ),

@@ -220,7 +220,7 @@ def find_duplicates(
         evidence=pl.sum_horizontal(weights),
         decision=_at_most_review(
             decide(pl.col("probability"), match_threshold, review_threshold),
-            person_evidence(scored, comparisons),
+            person_evidence(scored, comparisons, model.released),
         ),
     )
     incoming_pairs = scored.filter(pl.col("source_row_l") > 0)

@@ -31,10 +31,11 @@ more, or Jr / Sr) — the contact parts count only against a match, never for it
 name or gender disagree a shared date of birth does not count for it either (twins). This is
 what keeps spouses, twins and parent / child apart even when they share everything else.
 Dates of birth under 15 years apart cannot be a parent's and a child's: with one first name
-(exact, nickname, a typo) they are a wrong date and weigh against the match by their own m,
-with merely similar or missing first names they are two people (siblings, spouses) and keep
-the rule. The pair's ``identity_conflict`` column says when it applied. (``find_duplicates``
-also sends a pair with no agreeing first name or birth date at all to review at most: see
+as written (exact, swapped, a typo) they are a wrong date and weigh against the match by
+their own m; with a nickname (William / Liam: a father and son), merely similar or missing
+first names they are two people (siblings, spouses) and keep the rule. The pair's
+``identity_conflict`` column says when it applied. (``find_duplicates`` also sends a pair
+with no agreeing first name or birth date at all to review at most: see
 ``person_evidence``.)
 
 How strong that rule is comes from the data: among the candidate pairs with the same surname,
@@ -46,8 +47,17 @@ people (FEBRL's generator replaces values), and the model's ``released`` lists
 is then no conflict, and weighs against the match by its EM-learned m (bounds loosened to
 ``_RELEASED_ELSE_BOUNDS``). Likewise ``dob``, when among the pairs with one first name,
 surname and street address more than ``DOB_RELEASE_RATE`` (3 %) have dates a generation
-apart (a parent and child of one name, both customers, are rarer than that). Two
-disagreeing identity parts always keep the rule.
+apart (a parent and child of one name, both customers, are rarer than that).
+
+Two disagreeing identity parts keep the rule, unless the data shows they come apart like
+independent noise: with both parts released, among the pairs at one street address with
+one surname, the pairs where first name *and* date of birth differ are counted against what
+the two single rates predict together (their product). Households make that joint share
+far higher (the demo data: thousands of times); recording noise keeps it near the product
+(FEBRL: 0 to 0.8 times). At most ``JOINT_RELEASE_FACTOR`` (3) times the product,
+``released`` also lists ``first_name+dob``: every disagreement of first name or date of
+birth (one missing too) is weighed by its m, and ``person_evidence`` no longer caps a pair
+at review: the list has no households to guard.
 
 Example:
     >>> import polars as pl
@@ -95,6 +105,15 @@ RELEASE_RATE = 0.02
 #: surname and address or postal code, above which such a date is taken for recording noise
 #: rather than a parent and child of one name.
 DOB_RELEASE_RATE = 0.03
+#: How many times the share that independence predicts the pairs at one street address with
+#: one surname may show *both* a different first name and a different date of birth, for the
+#: two disagreements together to be taken for recording noise (``JOINT_RELEASE``). Recording
+#: noise hits the two parts independently (FEBRL: 0 to 0.8 times the product); households
+#: make the two go together (the demo data: thousands of times); 3 leaves room for the
+#: sampling noise of a few dozen pairs.
+JOINT_RELEASE_FACTOR = 3.0
+#: The ``released`` entry that says both identity parts may disagree at once (see above).
+JOINT_RELEASE = "first_name+dob"
 #: Records from which the prior is the share of matches among all pairs, not among candidates.
 ALL_PAIRS_MIN_RECORDS = 200
 #: Fewest such strongly agreeing pairs needed before the share is trusted.
@@ -502,7 +521,9 @@ def _gate_columns(
     Except for a *single* disagreement on a ``released`` part (see ``_released_parts``),
     with no clash of gender: a different first name with an agreeing date of birth, or (when
     ``dob`` is released) dates a generation apart with agreeing first names. That is no
-    conflict; its "else" weight, learned by EM, counts against the match instead.
+    conflict; its "else" weight, learned by EM, counts against the match instead. With
+    ``first_name+dob`` released, any disagreement of the two (together, or with the other
+    missing) is weighed so, a clash of gender still being a conflict.
     """
     names = [c.name for c in comparisons]
     n = codes[0].shape[0] if codes else 0
@@ -517,16 +538,22 @@ def _gate_columns(
     levels = _identity_levels(comparisons)
     dob_agrees = dob >= levels["dob_agrees"]
     # dates under a generation apart are a wrong date, not parent and child, when the first
-    # names are one name (exact, nickname, swapped, a typo); with merely similar or missing
-    # first names they are two people (siblings, spouses) like dates a generation apart
-    dob_differs = (dob == 0) | ((dob >= 1) & ~dob_agrees & (first < levels["same_name"]))
+    # names are one name as written (exact, swapped, a typo); with a nickname (William /
+    # Liam: a father and son), merely similar or missing first names they are two people
+    # (siblings, spouses, parent and child) like dates a generation apart
+    one_name = (first >= levels["same_name"]) & (first != levels["nickname"])
+    dob_differs = (dob == 0) | ((dob >= 1) & ~dob_agrees & ~one_name)
     calm = ~disagree("gender")
     weighed_first = np.zeros(n, dtype=bool)
     weighed_dob = np.zeros(n, dtype=bool)
+    if JOINT_RELEASE in released:
+        # the data shows no households: every disagreement is weighed by its own m
+        weighed_first = (first == 0) & calm
+        weighed_dob = dob_differs & calm
     if "first_name" in released:
-        weighed_first = (first == 0) & dob_agrees & calm
+        weighed_first |= (first == 0) & dob_agrees & calm
     if "dob" in released:
-        weighed_dob = dob_differs & (first > 0) & calm
+        weighed_dob |= dob_differs & (first > 0) & calm
     person = (disagree("first_name") | disagree("gender")) & ~weighed_first
     conflict = person | (dob_differs & ~weighed_dob)
     out = []
@@ -543,27 +570,37 @@ def _identity_levels(comparisons: Sequence[Comparison]) -> dict[str, int]:
     """Return the gammas the household rule reads.
 
     ``dob_agrees``: the lowest at which two dates of birth agree (a typo at most);
-    ``same_name``: the lowest at which two first names are one name (a typo at most).
+    ``same_name``: the lowest at which two first names are one name (a typo at most);
+    ``nickname``: the nickname level (one name, yet also a father and son's two names);
+    ``similar_name``: two first names merely alike (Jamal / James).
     """
-    out = {"dob_agrees": 99, "same_name": 99}
+    out = {"dob_agrees": 99, "same_name": 99, "nickname": 99, "similar_name": 99}
     for c in comparisons:
         if c.name == "dob":
             out["dob_agrees"] = c.gamma("one_digit_or_year_off")
         elif c.name == "first_name":
             out["same_name"] = c.gamma("jaro_winkler>=0.92")
+            out["nickname"] = c.gamma("nickname")
+            out["similar_name"] = c.gamma("jaro_winkler>=0.80")
     return out
 
 
 def person_evidence(
-    gammas: pl.DataFrame, comparisons: Sequence[Comparison] = COMPARISONS
+    gammas: pl.DataFrame,
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    released: Sequence[str] = (),
 ) -> pl.Series:
     """Return, per pair, whether anything about the *person* agrees: first name or birth date.
 
     Surname, e-mail, phone, address are shared at home; a pair that agrees only on those
     (first names and dates of birth missing or different) may be two members of one
     household, however strong the shared contact details: ``find_duplicates`` sends such a
-    pair to review at most. A business is the exception: with no first name and no date of
-    birth to compare, an agreeing company name is the customer's identity.
+    pair to review at most. Two full first names that are merely alike (Jamal / James,
+    Mary / Mary-Kate: the ``jaro_winkler>=0.80`` level) are no evidence of one person; an
+    initial that fits is. A business is the exception: with no first name and no date of
+    birth to compare, an agreeing company name is the customer's identity. ``released``: a
+    model's ``released`` parts; with ``first_name+dob`` (the data shows no households) every
+    pair counts as having evidence.
 
     Example:
         >>> g = pl.DataFrame({"gamma_first_name": [6, -1, -1, -1], "gamma_dob": [-1, 4, -1, -1],
@@ -571,6 +608,9 @@ def person_evidence(
         >>> person_evidence(g).to_list()
         [True, True, False, True]
     """
+    if JOINT_RELEASE in released:
+        # the data shows no households (see ``_independent``): nothing to keep apart
+        return pl.Series("person_evidence", [True] * gammas.height, dtype=pl.Boolean)
     levels = _identity_levels(comparisons)
     names = {c.name: c.column for c in comparisons}
 
@@ -581,7 +621,9 @@ def person_evidence(
     first, dob, company = gamma("first_name"), gamma("dob"), gamma("company")
     expr = pl.lit(False)
     if first is not None:
-        expr = expr | (first > 0)
+        # one name (exact, nickname, swapped, a typo) or an initial that fits it; two full
+        # names merely alike (Mary / Mary-Kate, Jamal / James) are as likely two people
+        expr = expr | ((first > 0) & (first != levels["similar_name"]))
     if dob is not None:
         expr = expr | (dob >= levels["dob_agrees"])
     if company is not None:
@@ -662,7 +704,48 @@ def _released_parts(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> 
         pairs, disagree = int(row[0] or 0), int(row[1] or 0)
         if pairs >= _RELEASE_MIN_PAIRS and disagree / pairs > rate:
             out.append(part)
+    if len(out) == 2 and _independent(gammas, names, home):
+        out.append(JOINT_RELEASE)
     return tuple(out)
+
+
+def _independent(gammas: pl.DataFrame, names: dict[str, Comparison], home: pl.Expr) -> bool:
+    """Whether different first names and different birth dates come apart, like noise.
+
+    Among the candidate pairs at one street address with one surname (both identity parts
+    present): the share whose first names differ while the dates agree exactly, times the
+    share whose dates differ (a typo is agreement) while the first names agree exactly, is
+    what independent recording errors give for both at once. Households (a spouse, a child)
+    differ in both together, far above that product; a replaced value here and there stays
+    near it. True when the observed count of both at once is at most
+    ``JOINT_RELEASE_FACTOR`` times the product's.
+    """
+    levels = _identity_levels(tuple(names.values()))
+    first = pl.col(names["first_name"].column)
+    dob = pl.col(names["dob"].column)
+    both = home & (first >= 0) & (dob >= 0)
+    first_exact = first == names["first_name"].gamma("exact")
+    dob_exact = dob == names["dob"].gamma("exact")
+    first_differs, dob_differs = first == 0, dob < levels["dob_agrees"]
+    row = gammas.select(
+        both.sum().alias("pairs"),
+        (both & dob_exact).sum().alias("dob_exact"),
+        (both & dob_exact & first_differs).sum().alias("first_differs"),
+        (both & first_exact).sum().alias("first_exact"),
+        (both & first_exact & dob_differs).sum().alias("dob_differs"),
+        (both & first_differs & dob_differs).sum().alias("joint"),
+    ).row(0, named=True)
+    counts = {k: int(v or 0) for k, v in row.items()}
+    if min(counts["pairs"], counts["dob_exact"], counts["first_exact"]) < _RELEASE_MIN_PAIRS:
+        return False
+    expected = (
+        counts["pairs"]
+        * counts["first_differs"]
+        / counts["dob_exact"]
+        * counts["dob_differs"]
+        / counts["first_exact"]
+    )
+    return counts["joint"] <= JOINT_RELEASE_FACTOR * expected
 
 
 # -------------------------------------------------------------------- u and term frequencies
