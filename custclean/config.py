@@ -12,7 +12,7 @@ replayed. An example::
     existing = "existing.csv"
     sheet = "Customers"
     note_types = ["VIP", "Wholesale"]
-    match_threshold = 0.99
+    match_threshold = 0.90
     review_threshold = 0.80
     decisions = "decisions.csv"
 

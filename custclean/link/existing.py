@@ -189,7 +189,7 @@ def existing_links(
     clusters: pl.DataFrame,
     *,
     target: str | None = None,
-    match_threshold: float = 0.99,
+    match_threshold: float = 0.90,
     review_threshold: float = 0.80,
 ) -> pl.DataFrame:
     """Link every incoming record to the existing customer it is and the one the server touches.

@@ -165,7 +165,7 @@ def find_duplicates(
     *,
     target: str | None = None,
     existing: Any = None,
-    match_threshold: float = 0.99,
+    match_threshold: float = 0.90,
     review_threshold: float = 0.80,
     decisions: str | Path | None = None,
     labels: pl.DataFrame | None = None,
