@@ -10,7 +10,7 @@ import pytest
 
 import custclean as cc
 from custclean.demo import generate
-from custclean.link.comparisons import COMPARISONS, compare, prepare
+from custclean.link.comparisons import COMPARISONS, compare, comparison, prepare
 from custclean.link.scoring import JOINT_RELEASE, MatchModel, _released_parts, person_evidence
 
 FIELDS = (
@@ -448,3 +448,14 @@ def test_prior_is_the_share_of_matches_among_all_pairs(demo: dict) -> None:
     assert share == pytest.approx(demo["gammas"].height / (n * (n - 1) // 2))
     assert demo["model"].prior < share  # at most every candidate is a match
     assert _candidate_share(1, demo["prepared"].head(3)) == 1.0  # too few records
+
+
+def test_birth_dates_under_15_years_apart_are_a_disagreement_not_a_partial_agreement():
+    model = MatchModel.default()
+    dob = comparison("dob")
+    weights = model.weights("dob")
+    # a wrong date weighs against the match by its own m; partial agreements are floored at 0
+    assert weights[dob.gamma("under_15_years")] < 0
+    assert weights[dob.gamma("else")] < 0
+    assert weights[dob.gamma("one_digit_or_year_off")] >= 0
+    assert min(model.weights("first_name")[1:]) >= 0

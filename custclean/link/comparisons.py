@@ -59,6 +59,8 @@ class Comparison:
     ``m_start`` are the starting m-probabilities for EM and ``m_bounds`` the (low, high) bounds
     EM keeps them in; ``tf_column`` names the prepared column whose value frequency adjusts the
     weight of the ``tf_levels`` (a shared rare value weighs more than a shared common one).
+    ``against`` names the levels above "else" that are disagreements, not partial
+    agreements: their weight may be negative (every other level above "else" is floored at 0).
 
     Example:
         >>> c = comparison("dob")
@@ -78,6 +80,7 @@ class Comparison:
     tf_column: str | None = None
     tf_levels: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
 
     @property
     def display_fields(self) -> tuple[str, ...]:
@@ -178,6 +181,7 @@ def _c(
     tf_column: str | None = None,
     tf_levels: tuple[str, ...] = (),
     shown: tuple[str, ...] = (),
+    against: tuple[str, ...] = (),
 ) -> Comparison:
     return Comparison(
         name=name,
@@ -192,6 +196,7 @@ def _c(
         tf_column=tf_column,
         tf_levels=tf_levels,
         shown=shown,
+        against=against,
     )
 
 
@@ -279,6 +284,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("dob_digits", "suffix_norm"),
         lv.dob_gamma,
         role="identity",
+        against=("under_15_years",),
     ),
     _c(
         "address",

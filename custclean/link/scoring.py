@@ -220,7 +220,9 @@ class MatchModel:
         """Return the log2 Bayes factor of each gamma (index = gamma) of comparison ``name``.
 
         Agreement levels are floored at 0: a partial agreement (a surname contained in a
-        double surname, the same postal area) never counts against a match.
+        double surname, the same postal area) never counts against a match. The levels a
+        comparison names ``against`` (dates of birth under 15 years apart) are disagreements:
+        their weight may be negative, as the "else" level's.
 
         Example:
             >>> w = MatchModel.default().weights("first_name")
@@ -229,7 +231,10 @@ class MatchModel:
         """
         raw = [math.log2(m / u) for m, u in zip(self.m[name], self.u[name], strict=True)]
         # an agreement level (gamma > 0) is never evidence against a match
-        return tuple(w if g == 0 else max(w, 0.0) for g, w in enumerate(raw))
+        against = {
+            c.gamma(level) for c in self.comparisons if c.name == name for level in c.against
+        }
+        return tuple(w if g == 0 or g in against else max(w, 0.0) for g, w in enumerate(raw))
 
     def parameters(self) -> pl.DataFrame:
         """Return one row per comparison level: ``comparison, level, gamma, m, u, weight``.
