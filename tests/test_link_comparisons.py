@@ -196,6 +196,45 @@ def test_address_lines_split_differently_agree() -> None:
     assert levels_of(left, alone)["address"] == "token_set>=0.90"
 
 
+def test_a_bare_house_number_is_no_address_to_compare() -> None:
+    # FEBRL-style: the street lost, only the number left; contained in every address with it
+    bare = levels_of({"address1": "2 Garrard Street"}, {"address1": "2"})
+    assert bare["address"] == "missing"
+    assert levels_of({"address1": "2"}, {"address1": "2"})["address"] == "missing"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("8 Eddy Crescent", "Eddy Crescent", "street_number_missing"),
+        ("Colebatch Place", "112 Colebatch Lace", "street_number_missing"),  # and a typo
+        ("12 Elm Street", "Oak Avenue", "else"),  # another street
+        ("12 Elm Street", "14 Elm Street", "else"),  # two numbers that differ: neighbours
+    ],
+)
+def test_a_house_number_missing_on_one_side_is_partial_agreement(
+    left: str, right: str, level: str
+) -> None:
+    assert levels_of({"address1": left}, {"address1": right})["address"] == level
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("6285", "6258", "transposed"),
+        ("6076", "0676", "transposed"),
+        ("2673", "2763", "transposed"),
+        ("6285", "6289", "prefix_3"),
+        ("6285", "5826", "else"),  # the same digits, more than one swap
+        ("6285", "62855", "prefix_3"),  # other lengths are no swap
+    ],
+)
+def test_postal_codes_with_two_neighbouring_characters_swapped(
+    left: str, right: str, level: str
+) -> None:
+    assert levels_of({"zip": left}, {"zip": right})["postal"] == level
+
+
 def test_city_counts_for_a_mistyped_postal_code_never_against() -> None:
     typo = levels_of({"zip": "6285", "city": "Galston"}, {"zip": "6258", "city": "Galston"})
     assert typo["city"] == "exact"

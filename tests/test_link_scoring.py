@@ -13,6 +13,9 @@ from custclean.demo import generate
 from custclean.link.comparisons import COMPARISONS, compare, comparison, prepare
 from custclean.link.scoring import JOINT_RELEASE, MatchModel, _released_parts, person_evidence
 
+ADDRESS_EXACT = comparison("address").gamma("exact")
+POSTAL_EXACT = comparison("postal").gamma("exact")
+
 FIELDS = (
     "first_name",
     "last_name",
@@ -304,8 +307,8 @@ def test_replaced_first_names_release_the_household_rule() -> None:
         }
     ).with_columns(
         pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
-        pl.lit(3, dtype=pl.Int8).alias("gamma_address"),
-        pl.lit(2, dtype=pl.Int8).alias("gamma_postal"),
+        pl.lit(ADDRESS_EXACT, dtype=pl.Int8).alias("gamma_address"),
+        pl.lit(POSTAL_EXACT, dtype=pl.Int8).alias("gamma_postal"),
         pl.lit(4, dtype=pl.Int8).alias("gamma_dob"),
         pl.Series("gamma_first_name", [0] * 15 + [6] * (n - 15), dtype=pl.Int8),
     )
@@ -337,8 +340,8 @@ def test_dates_a_generation_apart_release_only_when_common() -> None:
     ).with_columns(
         pl.lit(6, dtype=pl.Int8).alias("gamma_first_name"),
         pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
-        pl.lit(3, dtype=pl.Int8).alias("gamma_address"),
-        pl.lit(2, dtype=pl.Int8).alias("gamma_postal"),
+        pl.lit(ADDRESS_EXACT, dtype=pl.Int8).alias("gamma_address"),
+        pl.lit(POSTAL_EXACT, dtype=pl.Int8).alias("gamma_postal"),
         pl.Series("gamma_dob", [0] * 6 + [4] * (n - 6), dtype=pl.Int8),
     )
     assert _released_parts(gammas, comparisons) == ("dob",)
@@ -369,8 +372,8 @@ def _home_pairs(first: list[int], dob: list[int]) -> pl.DataFrame:
         }
     ).with_columns(
         pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
-        pl.lit(3, dtype=pl.Int8).alias("gamma_address"),
-        pl.lit(2, dtype=pl.Int8).alias("gamma_postal"),
+        pl.lit(ADDRESS_EXACT, dtype=pl.Int8).alias("gamma_address"),
+        pl.lit(POSTAL_EXACT, dtype=pl.Int8).alias("gamma_postal"),
         pl.Series("gamma_first_name", first, dtype=pl.Int8),
         pl.Series("gamma_dob", dob, dtype=pl.Int8),
     )

@@ -397,23 +397,64 @@ def dob_gamma(ctx: PairContext) -> np.ndarray:
 
 
 def address_gamma(ctx: PairContext) -> np.ndarray:
-    """Levels: exact, token_set>=0.90, token_set>=0.70, else; the house numbers must agree.
+    """Levels: exact, token_set>=0.90, token_set>=0.70, street_number_missing, else.
+
+    The house numbers must agree for the token-set levels. ``street_number_missing``: one
+    side has no house number and the streets are nearly the same (ratio >= 0.90 with the
+    numbers left out): a number left off is missing evidence, not a different address. An
+    address without a street word (a bare house number) has no street to compare: missing,
+    so it never agrees by being contained in every address with that number.
 
     Example:
-        >>> rec = pl.DataFrame({"source_row": [1, 2, 3, 4],
-        ...     "address_norm": ["12 elm st", "12 elm st", "elm street 12", "14 elm st"],
-        ...     "house_number": ["12", "12", "12", "14"]})
-        >>> pairs = pl.DataFrame({"source_row_l": [1, 1, 1], "source_row_r": [2, 3, 4]})
+        >>> rec = pl.DataFrame({"source_row": [1, 2, 3, 4, 5, 6],
+        ...     "address_norm": ["12 elm st", "12 elm st", "elm street 12", "14 elm st",
+        ...                      "elm st", "12"],
+        ...     "house_number": ["12", "12", "12", "14", None, "12"]})
+        >>> pairs = pl.DataFrame({"source_row_l": [1, 1, 1, 1, 1],
+        ...                       "source_row_r": [2, 3, 4, 5, 6]})
         >>> address_gamma(PairContext(rec, pairs)).tolist()
-        [3, 1, 0]
+        [4, 2, 0, 1, -1]
     """
-    _, _, missing, exact = _pair(ctx, "address_norm")
+    al, ar, missing, exact = _pair(ctx, "address_norm")
+    street = ctx.per_value("address_norm", "has_street", lambda v: v.str.contains("[a-z]"))
+    street = street.to_numpy().astype(bool)
+    missing = missing | ~_gather(street, al, 0).astype(bool) | ~_gather(street, ar, 0).astype(bool)
+    exact = exact & ~missing
     hl, hr = ctx.keys("house_number")
     numbers = hl == hr  # both missing agree too
     sim = ctx.similar("address_norm", "address_norm", "token_set", ~missing & ~exact & numbers)
     lines = _address_lines_similarity(ctx, ~missing & ~exact & ~_at_least(sim, 0.90))
     sim = np.fmax(sim, lines)
-    return _levels(missing, [exact, _at_least(sim, 0.90), _at_least(sim, 0.70)])
+    no_number = ~missing & ~exact & ((hl < 0) != (hr < 0)) & ~_at_least(sim, 0.70)
+    same_street = _at_least(_street_similarity(ctx, no_number), 0.90)
+    return _levels(
+        missing, [exact, _at_least(sim, 0.90), _at_least(sim, 0.70), no_number & same_street]
+    )
+
+
+def _street_similarity(ctx: PairContext, mask: np.ndarray) -> np.ndarray:
+    """Similarity (rapidfuzz ratio) of the address1 lines with their numbers left out.
+
+    NaN where not compared.
+
+    Example:
+        >>> rec = pl.DataFrame({"source_row": [1, 2],
+        ...     "address_norm": ["colebatch place", "112 colebatch lace"]})
+        >>> pairs = pl.DataFrame({"source_row_l": [1], "source_row_r": [2]})
+        >>> _street_similarity(PairContext(rec, pairs), np.array([True])).round(2)
+        array([0.97])
+    """
+    vocab = ctx.vocab("address_norm")
+
+    def compute(unique: pl.DataFrame) -> np.ndarray:
+        def words(ids: pl.Series) -> pl.Series:
+            value = vocab.gather(ids).str.replace_all(r"\d+", " ")
+            return value.str.replace_all(r" +", " ").str.strip_chars(" ")
+
+        sim = pair_similarity(words(unique["lo"]), words(unique["hi"]), "ratio")
+        return sim.fill_null(0.0).to_numpy()
+
+    return ctx.map_combos("address_norm", "address_norm", compute, mask)
 
 
 def _address_lines_similarity(ctx: PairContext, mask: np.ndarray) -> np.ndarray:
@@ -450,10 +491,50 @@ def _address_lines_similarity(ctx: PairContext, mask: np.ndarray) -> np.ndarray:
 
 
 def postal_gamma(ctx: PairContext) -> np.ndarray:
-    """Levels: exact, prefix_3 (same first three characters), else."""
+    """Levels: exact, transposed (two neighbouring characters swapped), prefix_3, else.
+
+    Example:
+        >>> rec = pl.DataFrame({"source_row": [1, 2, 3, 4],
+        ...     "zip_norm": ["6285", "6258", "6289", "2658"],
+        ...     "zip_prefix": ["628", "625", "628", "265"]})
+        >>> pairs = pl.DataFrame({"source_row_l": [1, 1, 1], "source_row_r": [2, 3, 4]})
+        >>> postal_gamma(PairContext(rec, pairs)).tolist()
+        [2, 1, 0]
+    """
     _, _, missing, exact = _pair(ctx, "zip_norm", keys=True)
     _, _, _, prefix = _pair(ctx, "zip_prefix", keys=True)
-    return _levels(missing, [exact, prefix])
+    transposed = _transposed(ctx, "zip_norm", ~missing & ~exact)
+    return _levels(missing, [exact, transposed, prefix & ~transposed])
+
+
+def _transposed(ctx: PairContext, name: str, mask: np.ndarray) -> np.ndarray:
+    """Whether the values of ``name`` differ by one swap of two neighbouring characters.
+
+    Example:
+        >>> rec = pl.DataFrame({"source_row": [1, 2, 3], "zip_norm": ["6076", "0676", "6706"]})
+        >>> pairs = pl.DataFrame({"source_row_l": [1, 1], "source_row_r": [2, 3]})
+        >>> _transposed(PairContext(rec, pairs), "zip_norm", np.array([True, True])).tolist()
+        [True, True]
+    """
+    vocab = ctx.vocab(name)
+
+    def compute(unique: pl.DataFrame) -> np.ndarray:
+        a, b = vocab.gather(unique["lo"]), vocab.gather(unique["hi"])
+        frame = pl.DataFrame({"a": a, "b": b}).with_columns(n=pl.col("a").str.len_chars())
+        same_length = pl.col("n") == pl.col("b").str.len_chars()
+        width = int(frame["n"].max() or 0)
+        hit = pl.lit(False)
+        for k in range(max(width - 1, 0)):
+            swapped = pl.concat_str(
+                pl.col("a").str.slice(0, k),
+                pl.col("a").str.slice(k + 1, 1),
+                pl.col("a").str.slice(k, 1),
+                pl.col("a").str.slice(k + 2),
+            )
+            hit = hit | ((pl.col("n") >= k + 2) & (swapped == pl.col("b")))
+        return frame.select(same_length & hit).to_series().to_numpy().astype(np.float64)
+
+    return ctx.map_combos(name, name, compute, mask, fill=0.0) > 0
 
 
 def city_gamma(ctx: PairContext) -> np.ndarray:

@@ -25,13 +25,14 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 __all__ = ["SCORERS", "pair_similarity"]
 
-Scorer = Literal["jaro_winkler", "token_set", "token_sort", "levenshtein"]
+Scorer = Literal["jaro_winkler", "token_set", "token_sort", "ratio", "levenshtein"]
 
 #: The scorers by name: each returns a similarity in 0..1 (``levenshtein``: the edit distance).
 SCORERS: dict[str, tuple[Callable[..., Any], float]] = {
     "jaro_winkler": (JaroWinkler.normalized_similarity, 1.0),
     "token_set": (fuzz.token_set_ratio, 100.0),
     "token_sort": (fuzz.token_sort_ratio, 100.0),
+    "ratio": (fuzz.ratio, 100.0),
     "levenshtein": (Levenshtein.distance, 1.0),
 }
 

@@ -299,6 +299,12 @@ COMPARISONS: tuple[Comparison, ...] = (
                 _FREE,
             ),
             ("token_set>=0.70", "same house number, similar street", 0.04, _FREE),
+            (
+                "street_number_missing",
+                "nearly the same street, the house number missing on one side",
+                0.02,
+                _FREE,
+            ),
             ("else", "different addresses", 0.18, (0.01, 0.9)),
         ),
         ("address_norm", "house_number", "address_lines", "line_numbers"),
@@ -309,6 +315,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("zip", "country"),
         (
             ("exact", "same postal code", 0.80, _FREE),
+            ("transposed", "two neighbouring characters swapped (6285 / 6258)", 0.02, _FREE),
             ("prefix_3", "same postal area (first three characters)", 0.05, _FREE),
             ("else", "different postal codes", 0.15, (0.01, 0.9)),
         ),
