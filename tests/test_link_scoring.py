@@ -295,23 +295,29 @@ def test_household_rule_holds_on_customer_data(demo: dict) -> None:
     assert demo["model"].released == ()
 
 
-def test_replaced_first_names_release_the_household_rule() -> None:
-    # FEBRL-like: 100 pairs with the same surname, address, dob; 15 have another first name
-    comparisons = COMPARISONS
-    n = 100
-    gammas = pl.DataFrame(
+def _home_pairs(first: list[int], dob: list[int]) -> pl.DataFrame:
+    """Pairs with one surname, street address and postal code; first name and dob given."""
+    n = len(first)
+    return pl.DataFrame(
         {
             "source_row_l": list(range(n)),
             "source_row_r": list(range(n, 2 * n)),
-            **{c.column: [-1] * n for c in comparisons},
+            **{c.column: [-1] * n for c in COMPARISONS},
         }
     ).with_columns(
         pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
         pl.lit(ADDRESS_EXACT, dtype=pl.Int8).alias("gamma_address"),
         pl.lit(POSTAL_EXACT, dtype=pl.Int8).alias("gamma_postal"),
-        pl.lit(4, dtype=pl.Int8).alias("gamma_dob"),
-        pl.Series("gamma_first_name", [0] * 15 + [6] * (n - 15), dtype=pl.Int8),
+        pl.Series("gamma_first_name", first, dtype=pl.Int8),
+        pl.Series("gamma_dob", dob, dtype=pl.Int8),
     )
+
+
+def test_replaced_first_names_release_the_household_rule() -> None:
+    # FEBRL-like: 100 pairs with the same surname, address, dob; 15 have another first name
+    comparisons = COMPARISONS
+    n = 100
+    gammas = _home_pairs([0] * 15 + [6] * (n - 15), [4] * n)
     assert _released_parts(gammas, comparisons) == ("first_name",)
     calm = _released_parts(
         gammas.with_columns(pl.lit(6, dtype=pl.Int8).alias("gamma_first_name")), comparisons
@@ -331,19 +337,7 @@ def test_dates_a_generation_apart_release_only_when_common() -> None:
     # FEBRL-like: 100 pairs with one first name, surname, address; 6 have a far-off birth date
     comparisons = COMPARISONS
     n = 100
-    gammas = pl.DataFrame(
-        {
-            "source_row_l": list(range(n)),
-            "source_row_r": list(range(n, 2 * n)),
-            **{c.column: [-1] * n for c in comparisons},
-        }
-    ).with_columns(
-        pl.lit(6, dtype=pl.Int8).alias("gamma_first_name"),
-        pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
-        pl.lit(ADDRESS_EXACT, dtype=pl.Int8).alias("gamma_address"),
-        pl.lit(POSTAL_EXACT, dtype=pl.Int8).alias("gamma_postal"),
-        pl.Series("gamma_dob", [0] * 6 + [4] * (n - 6), dtype=pl.Int8),
-    )
+    gammas = _home_pairs([6] * n, [0] * 6 + [4] * (n - 6))
     assert _released_parts(gammas, comparisons) == ("dob",)
     # one parent and child among 100: the household rule holds
     rare = gammas.with_columns(pl.Series("gamma_dob", [0] + [4] * (n - 1), dtype=pl.Int8))
@@ -359,24 +353,6 @@ def test_dates_a_generation_apart_release_only_when_common() -> None:
     # a different first name as well: two identity parts disagree, the rule holds
     both = pair.with_columns(pl.lit(0, dtype=pl.Int8).alias("gamma_first_name"))
     assert released.score(both)["identity_conflict"].item()
-
-
-def _home_pairs(first: list[int], dob: list[int]) -> pl.DataFrame:
-    """Pairs with one surname, street address and postal code; first name and dob given."""
-    n = len(first)
-    return pl.DataFrame(
-        {
-            "source_row_l": list(range(n)),
-            "source_row_r": list(range(n, 2 * n)),
-            **{c.column: [-1] * n for c in COMPARISONS},
-        }
-    ).with_columns(
-        pl.lit(5, dtype=pl.Int8).alias("gamma_last_name"),
-        pl.lit(ADDRESS_EXACT, dtype=pl.Int8).alias("gamma_address"),
-        pl.lit(POSTAL_EXACT, dtype=pl.Int8).alias("gamma_postal"),
-        pl.Series("gamma_first_name", first, dtype=pl.Int8),
-        pl.Series("gamma_dob", dob, dtype=pl.Int8),
-    )
 
 
 def test_joint_release_only_when_the_two_disagreements_are_independent() -> None:
