@@ -27,7 +27,7 @@ import polars as pl
 
 from custclean.fields import CANONICAL_FIELDS
 from custclean.issues import ISSUE_SCHEMA
-from custclean.normalize._core import Normalized, blank_to_null
+from custclean.normalize._core import Normalized, blank_to_null, put_rows
 
 __all__ = ["EXTRA_FIELDS", "CleanResult", "clean"]
 
@@ -163,23 +163,6 @@ def _issue_rows(
             "result": result.value.gather(idx).cast(pl.String),
             "message": result.message.gather(idx).cast(pl.String),
         }
-    )
-
-
-def _replace_rows(base: Normalized, mask: pl.Series, redo: Normalized) -> Normalized:
-    """Take ``redo``'s answers (computed on the rows where mask is true) for those rows."""
-    idx = mask.arg_true()
-
-    def put(old: pl.Series, new: pl.Series) -> pl.Series:
-        return old.scatter(idx, new) if idx.len() else old
-
-    extra = {k: put(v.clone(), redo.extra[k]) for k, v in base.extra.items() if k in redo.extra}
-    return Normalized(
-        value=put(base.value.clone(), redo.value),
-        code=put(base.code.clone(), redo.code),
-        message=put(base.message.clone(), redo.message),
-        extra={**base.extra, **extra},
-        notes=base.notes,
     )
 
 
@@ -442,7 +425,7 @@ def _chain(
     from custclean.normalize.state import normalize_state
 
     results: dict[str, Normalized] = {}
-    columns = (("cell_phone", "mobile"), ("work_phone", "any"))
+    expect: dict[str, Literal["any", "mobile"]] = {"cell_phone": "mobile", "work_phone": "any"}
 
     def phone(name: str, countries: pl.Series, rows: pl.Series | None = None) -> Normalized:
         """Read one phone column (only ``rows`` when given) with the rows' countries."""
@@ -450,7 +433,7 @@ def _chain(
             data[name] if rows is None else data[name].filter(rows),
             countries if rows is None else countries.filter(rows),
             default_region=region,
-            expect=dict(columns)[name],
+            expect=expect[name],
             parallel=parallel,
         )
 
@@ -486,14 +469,14 @@ def _chain(
         changed = inferred & country_value.is_not_null()
         if changed.any():
             sub = changed
-            state = _replace_rows(
+            state = put_rows(
                 state,
                 sub,
                 normalize_state(data["state"].filter(sub), country_value.filter(sub)),
             )
             new_cell, new_work = phones(country_value, sub)
-            cell = _replace_rows(cell, sub, new_cell)
-            work = _replace_rows(work, sub, new_work)
+            cell = put_rows(cell, sub, new_cell)
+            work = put_rows(work, sub, new_work)
         notes["countries_inferred"] = int(changed.sum())
     final_country = country.value
 
@@ -578,21 +561,21 @@ def clean(
         return record(name, func(data[name], *args, **kwargs))
 
     def queue_side_tasks() -> None:
-        for name, column, func, args, kwargs in (
-            ("email", "email", normalize_email, (), {}),
-            ("first_name", "first_name", normalize_name, (), {"kind": "person"}),
-            ("last_name", "last_name", normalize_name, (), {"kind": "person"}),
-            ("company", "company", normalize_name, (), {"kind": "company"}),
-            ("city", "city", normalize_name, (), {"kind": "place"}),
-            ("address1", "address1", normalize_name, (), {"kind": "address"}),
-            ("address2", "address2", normalize_name, (), {"kind": "address"}),
-            ("gender", "gender", normalize_gender, (), {}),
-            ("note_type", "note_type", normalize_note_type, (note_types,), {}),
-            ("customer_code", "customer_code", normalize_text, (), {}),
-            ("notes", "notes", normalize_text, (), {}),
-            ("location_id", "location_id", normalize_integer, (), {}),
+        for name, func, args, kwargs in (
+            ("email", normalize_email, (), {}),
+            ("first_name", normalize_name, (), {"kind": "person"}),
+            ("last_name", normalize_name, (), {"kind": "person"}),
+            ("company", normalize_name, (), {"kind": "company"}),
+            ("city", normalize_name, (), {"kind": "place"}),
+            ("address1", normalize_name, (), {"kind": "address"}),
+            ("address2", normalize_name, (), {"kind": "address"}),
+            ("gender", normalize_gender, (), {}),
+            ("note_type", normalize_note_type, (note_types,), {}),
+            ("customer_code", normalize_text, (), {}),
+            ("notes", normalize_text, (), {}),
+            ("location_id", normalize_integer, (), {}),
         ):
-            on_the_side[name] = background.submit(read_side, column, func, *args, **kwargs)
+            on_the_side[name] = background.submit(read_side, name, func, *args, **kwargs)
 
     try:
         chain = _chain(
@@ -666,7 +649,8 @@ def clean(
     cleaned = pl.DataFrame(columns)
 
     # Issues are ordered by source row, then field (canonical fields in their order, any
-    # other field after them by name), then code. The canonical fields' parts hold one row
+    # other field after them by name), then code; on one row and field, a read or mapping
+    # issue comes before the cleaning's own. The canonical fields' parts hold at most one row
     # per source row each, so they only need a stable sort on (source row, field's rank);
     # the few other rows (read and mapping issues, further date columns) are ordered first.
     order = {name: i for i, name in enumerate(CANONICAL_FIELDS)}

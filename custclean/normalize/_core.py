@@ -38,7 +38,11 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["Normalized", "blank_to_null", "map_unique", "on_distinct"]
+#: A value that is empty or only white space (``\s`` is Unicode white space, as
+#: ``str.strip_chars`` strips); tested with a regex, no stripped copy of every value is made.
+BLANK = r"^\s*$"
+
+__all__ = ["BLANK", "Normalized", "blank_to_null", "map_unique", "on_distinct", "put_rows"]
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,8 @@ def blank_to_null(values: pl.Series) -> pl.Series:
         ['a', None, None, None]
     """
     text = values.cast(pl.String)
-    # a regex test allocates no stripped copy of every value (\s is Unicode white space, as
-    # strip_chars strips); a column without blanks is returned as it is
-    blank = text.str.contains(r"^\s*$")
+    # a column without blanks is returned as it is
+    blank = text.str.contains(BLANK)
     if not blank.any():
         return text
     return text.set(blank.fill_null(False), None)  # type: ignore[arg-type]
@@ -182,18 +185,53 @@ def map_unique(
     )
     mapped = pl.concat([distinct, table], how="horizontal")
     joined = frame.join(mapped, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    out = Normalized(
+        value=joined["__value"].alias("value"),
+        code=joined["__code"].alias("code"),
+        message=joined["__message"].alias("message"),
+        extra={name: joined[name].alias(name) for name in extra_names},
+    )
+    if idx is None:
+        return out
+    return put_rows(_nulls(n, extra_names), present, out)
 
-    def full(name: str) -> pl.Series:
-        column = joined[name]
-        if idx is None:
-            return column
-        return pl.repeat(None, n, dtype=pl.String, eager=True).scatter(idx, column)
+
+def _nulls(n: int, extra_names: Sequence[str] = ()) -> Normalized:
+    """Return a Normalized of ``n`` rows that are all null."""
+
+    def none(name: str) -> pl.Series:
+        return pl.repeat(None, n, dtype=pl.String, eager=True).alias(name)
 
     return Normalized(
-        value=full("__value").alias("value"),
-        code=full("__code").alias("code"),
-        message=full("__message").alias("message"),
-        extra={name: full(name).alias(name) for name in extra_names},
+        none("value"), none("code"), none("message"), {k: none(k) for k in extra_names}
+    )
+
+
+def put_rows(base: Normalized, mask: pl.Series, part: Normalized) -> Normalized:
+    """Return ``base`` with ``part``'s answers (read on the rows where ``mask`` is true) put in.
+
+    ``base`` is not changed; its extra columns that ``part`` lacks and its notes are kept.
+
+    Example:
+        >>> none = pl.Series([None, None, None], dtype=pl.String)
+        >>> base = Normalized(pl.Series(["a", "b", "c"]), none, none)
+        >>> part = map_unique(lambda v: (v.upper(), "fixed", "upper-cased"), pl.Series(["b"]))
+        >>> out = put_rows(base, pl.Series([False, True, False]), part)
+        >>> out.value.to_list(), out.code.to_list()
+        (['a', 'B', 'c'], [None, 'fixed', None])
+    """
+    idx = mask.arg_true()
+
+    def put(old: pl.Series, new: pl.Series) -> pl.Series:
+        return old.clone().scatter(idx, new) if idx.len() else old
+
+    extra = {k: put(v, part.extra[k]) for k, v in base.extra.items() if k in part.extra}
+    return Normalized(
+        value=put(base.value, part.value),
+        code=put(base.code, part.code),
+        message=put(base.message, part.message),
+        extra={**base.extra, **extra},
+        notes=base.notes,
     )
 
 

@@ -71,7 +71,7 @@ import phonenumbers as pn
 import polars as pl
 
 from custclean.normalize import phone_fast
-from custclean.normalize._core import Normalized, map_unique
+from custclean.normalize._core import BLANK, Normalized, map_unique
 from custclean.normalize.phone_fast import FAST_COLUMNS
 
 __all__ = ["NOT_MOBILE_TYPES", "PHONE_TYPES", "normalize_phone", "phone_region"]
@@ -585,7 +585,7 @@ def normalize_phone(
     # reads the other keys (only those: the rows it needs are picked out first).
     fast = phone_fast.read_fast(frame["__key"], frame["__region"], default)
     # the keys the fast path left, if not blank (a regex test: no stripped copy of every key)
-    left = ~fast["claimed"] & ~frame["__key"].str.contains(r"^\s*$").fill_null(True)
+    left = ~fast["claimed"] & ~frame["__key"].str.contains(BLANK).fill_null(True)
     if left.any():
         slow = map_unique(
             _phone_value,

@@ -50,7 +50,7 @@ from functools import cache
 
 import polars as pl
 
-from custclean.normalize._core import Normalized, map_unique
+from custclean.normalize._core import Normalized, map_unique, put_rows
 from custclean.normalize.country import country_code
 from custclean.normalize.name import is_placeholder_text
 from custclean.normalize.state import state_code
@@ -448,18 +448,9 @@ def normalize_postal(
         values.filter(rest),
         *(c.filter(rest) if isinstance(c, pl.Series) else c for c in (country, state)),
     )
-    idx = rest.arg_true()
-
-    def full(base: pl.Series, part: pl.Series) -> pl.Series:
-        return base.scatter(idx, part) if idx.len() else base
-
     none = pl.repeat(None, n, dtype=pl.String, eager=True)
-    value = pl.when(ready).then(values).otherwise(None)
-    return Normalized(
-        value=full(pl.select(value.cast(pl.String)).to_series(), slow.value).alias("value"),
-        code=full(none, slow.code).alias("code"),
-        message=full(none, slow.message).alias("message"),
-    )
+    kept = Normalized(value=values.set(rest, None), code=none, message=none)
+    return put_rows(kept, rest, slow)
 
 
 _US_ZIP = r"^\d{5}(?:-\d{4})?$"
