@@ -178,7 +178,7 @@ def _nickname(
         )
         if fuzzy.height:
             sim = pair_similarity(fuzzy["kl"], fuzzy["kr"], "jaro_winkler")
-            hits = fuzzy.filter(sim.fill_null(0.0) >= 0.92)["row"].unique().to_numpy()
+            hits = fuzzy.filter(sim.fill_null(0.0) >= _TYPO)["row"].unique().to_numpy()
             result[hits] = 1.0
         return result
 
@@ -211,7 +211,7 @@ def first_name_gamma(ctx: PairContext) -> np.ndarray:
     )
     return _levels(
         missing,
-        [exact, nick, _swapped(ctx), _at_least(jw, 0.92), _at_least(jw, 0.80), initial],
+        [exact, nick, _swapped(ctx), _at_least(jw, _TYPO), _at_least(jw, _LOOSE), initial],
     )
 
 
@@ -243,13 +243,13 @@ def last_name_gamma(ctx: PairContext) -> np.ndarray:
         return ((common > 0) & (common == shorter.to_series())).to_numpy().astype(np.float64)
 
     contains = (
-        ctx.map_combos("last_norm", "last_norm", subset, differ & ~_at_least(jw, 0.92), fill=0.0)
+        ctx.map_combos("last_norm", "last_norm", subset, differ & ~_at_least(jw, _TYPO), fill=0.0)
         > 0
     )
     swap = _swap_parts(ctx)
     return _levels(
         missing,
-        [exact, swap["full"] | swap["half"], _at_least(jw, 0.92), contains, _at_least(jw, 0.80)],
+        [exact, swap["full"] | swap["half"], _at_least(jw, _TYPO), contains, _at_least(jw, _LOOSE)],
     )
 
 
