@@ -13,7 +13,9 @@ from custclean.normalize import email as email_module
 from custclean.normalize.email import (
     _SIMPLE,
     _email_value,
+    _local_key,
     _lookups,
+    _stand_in_local,
     _syntax_error,
     _validator_error,
     normalize_email,
@@ -231,6 +233,24 @@ def test_an_analyst_can_add_typos(tmp_path, monkeypatch):
 
 
 # -- properties ------------------------------------------------------------------------------
+
+LOCAL_PARTS = st.lists(
+    st.sampled_from([*"abnoe._-019 é", "info", "noemail", "na", "test", "no.reply", "ab1"]),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LOCAL_PARTS, max_size=30), st.lists(LOCAL_PARTS, max_size=6))
+@example(["no.email42", "n.a", "na", "info", "test123", "__na"], ["test123", "n.a", "hr"])
+def test_stand_in_locals_match_as_the_per_value_key_does(locals_, extra_entries):
+    # the shipped entries, plus analyst rows that are not their own key (digits, dots…)
+    lookups = _lookups(tuple(reference_dirs()))
+    entries = dict(lookups.locals) | {_local_key(e): (e, "role") for e in extra_entries if e}
+    widened = type(lookups)(lookups.typos, lookups.tld_typos, lookups.providers, locals=entries)
+    got = pl.select(_stand_in_local(pl.lit(pl.Series(locals_, dtype=pl.String)), widened))
+    assert got.to_series().to_list() == [_local_key(v) in entries for v in locals_]
+
 
 EMAILISH = st.lists(
     st.sampled_from([*"abcXYZ019.-_+@ <>;,'\"()éü", "gmail.com", "mailto:", "n/a", "no"]),

@@ -156,20 +156,27 @@ def map_unique(
         ['a-US', 'a-US']
     """
     n = values.len()
-    value = blank_to_null(values)
-    cols: dict[str, pl.Series] = {"__v": value}
+    text = values.cast(pl.String)
+    cols: dict[str, pl.Series] = {"__v": text}
     for i, ctx in enumerate(context):
         if isinstance(ctx, pl.Series):
             cols[f"__c{i}"] = ctx.cast(pl.String)
         else:
-            cols[f"__c{i}"] = pl.Series([ctx] * n, dtype=pl.String)
-    # Only the rows with a value are looked up (blank rows answer null); when those are few,
-    # as in a notes column, the join is over them alone and the answers are put in place.
-    present = value.is_not_null()
-    idx = present.arg_true() if present.sum() < n else None
+            cols[f"__c{i}"] = pl.repeat(ctx, n, dtype=pl.String, eager=True)
     frame = pl.DataFrame(cols)
-    if idx is not None:
-        frame = frame[idx]
+    # Only the rows with a value are looked up; blank rows answer null. The nulls are left
+    # out first (a bitmap test), so a mostly empty column costs what its values cost; the
+    # answers are spread back over every row with one gather.
+    present = text.is_not_null()
+    rows = present.arg_true() if present.sum() < n else None
+    if rows is not None:
+        frame = frame.filter(present)
+    blank = frame["__v"].str.contains(BLANK)
+    if blank.any():
+        rows = (rows if rows is not None else pl.int_range(n, eager=True, dtype=pl.UInt32)).filter(
+            ~blank
+        )
+        frame = frame.filter(~blank)
     keys = list(cols)
     distinct = frame.unique(keys, maintain_order=True)
     out_names = ["__value", "__code", "__message", *extra_names]
@@ -185,26 +192,27 @@ def map_unique(
     )
     mapped = pl.concat([distinct, table], how="horizontal")
     joined = frame.join(mapped, on=keys, how="left", nulls_equal=True, maintain_order="left")
-    out = Normalized(
+    if rows is not None:
+        joined = joined.select(pl.col(out_names).gather(_positions(rows, n)))
+    return Normalized(
         value=joined["__value"].alias("value"),
         code=joined["__code"].alias("code"),
         message=joined["__message"].alias("message"),
         extra={name: joined[name].alias(name) for name in extra_names},
     )
-    if idx is None:
-        return out
-    return put_rows(_nulls(n, extra_names), present, out)
 
 
-def _nulls(n: int, extra_names: Sequence[str] = ()) -> Normalized:
-    """Return a Normalized of ``n`` rows that are all null."""
+def _positions(rows: pl.Series, n: int) -> pl.Series:
+    """Return, for each of ``n`` rows, its position in ``rows`` (sorted), or null if absent.
 
-    def none(name: str) -> pl.Series:
-        return pl.repeat(None, n, dtype=pl.String, eager=True).alias(name)
+    Gathering a subset's answers with it spreads them back over every row (null elsewhere).
 
-    return Normalized(
-        none("value"), none("code"), none("message"), {k: none(k) for k in extra_names}
-    )
+    Example:
+        >>> _positions(pl.Series([1, 3], dtype=pl.UInt32), 4).to_list()
+        [None, 0, None, 1]
+    """
+    empty = pl.repeat(None, n, dtype=pl.UInt32, eager=True)
+    return empty.scatter(rows, pl.int_range(rows.len(), eager=True, dtype=pl.UInt32))
 
 
 def put_rows(base: Normalized, mask: pl.Series, part: Normalized) -> Normalized:

@@ -478,31 +478,77 @@ def _accepted(address: pl.Expr, local: pl.Expr, domain: pl.Expr, lookups: _Looku
     conservative: it accepts only addresses that :func:`_syntax_error` passes on
     :data:`_SIMPLE` alone (no email-validator call) and that :func:`_stand_in` cannot match.
     """
-    key = local.str.replace_all(r"[._-]", "").str.strip_chars_end("0123456789")
-    key = pl.when(key.str.len_chars() >= 4).then(key).otherwise(local)
+    return _address_accepted(address, local, lookups) & ~_domain_refused(domain, lookups)
+
+
+def _address_accepted(address: pl.Expr, local: pl.Expr, lookups: _Lookups) -> pl.Expr:
+    """Return the part of :func:`_accepted` that reads the address and its local part."""
     return (
         address.str.contains(_PLAIN)
         & ~address.str.contains("--", literal=True)
         & (address.str.len_chars() <= 254)
         & (local.str.len_chars() <= 64)
         & (local.str.strip_chars(local.str.slice(0, 1)) != "")  # not x@…, aaa@…
-        & ~domain.str.split(".").list.last().is_in(list(_SPECIAL_TLDS))
-        & ~domain.is_in(list(lookups.domains))
         & ~address.is_in(list(lookups.addresses))
-        & ~key.is_in(list(lookups.locals))
+        & ~_stand_in_local(local, lookups)
     )
 
 
-def _plain(lookups: _Lookups) -> pl.Expr:
+def _domain_refused(domain: pl.Expr, lookups: _Lookups) -> pl.Expr:
+    """Return the part of :func:`_accepted` that reads the domain (special-use, stand-in)."""
+    return domain.str.split(".").list.last().is_in(list(_SPECIAL_TLDS)) | domain.is_in(
+        list(lookups.domains)
+    )
+
+
+def _stand_in_local(local: pl.Expr, lookups: _Lookups) -> pl.Expr:
+    """``_local_key(local) in lookups.locals``, without rewriting every local part.
+
+    A key of four characters or more is an entry with separators (``._-``) anywhere in it
+    and digits or separators after it: one regular expression of all such entries. A
+    shorter key is the local part as written: those entries are compared as they are.
+
+    Example:
+        >>> lookups = _lookups(tuple(reference_dirs()))
+        >>> locals_ = pl.Series(["no.email42", "n.a", "na", "hr", "maria.info"])
+        >>> pl.select(_stand_in_local(pl.lit(locals_), lookups)).to_series().to_list()
+        [True, False, True, True, False]
+    """
+    pattern, short = _stand_in_locals(tuple(lookups.locals))
+    hit = local.is_in(sorted(short))
+    return local.str.contains(pattern) | hit if pattern else hit
+
+
+@lru_cache(maxsize=8)
+def _stand_in_locals(keys: tuple[str, ...]) -> tuple[str | None, frozenset[str]]:
+    """(pattern, short keys) for :func:`_stand_in_local` from the keys of ``lookups.locals``.
+
+    A long key that is not its own :func:`_local_key` (one ending in a digit, say) can never
+    be matched, so it is left out of the pattern.
+    """
+
+    def literal(char: str) -> str:
+        return char if char.isascii() and char.isalnum() else f"\\x{{{ord(char):x}}}"
+
+    long = [k for k in keys if len(k) >= 4 and _local_key(k) == k]
+    short = frozenset(k for k in keys if len(_LOCAL_SEPARATORS.sub("", k).rstrip("0123456789")) < 4)
+    if not long:
+        return None, short
+    words = "|".join("[._-]*".join(literal(c) for c in key) for key in sorted(long))
+    return f"^[._-]*(?:{words})[0-9._-]*$", short
+
+
+def _plain(lookups: _Lookups, domains: pl.Series) -> pl.Expr:
     """Return a mask of cells that hold one plain address needing at most trimming and case.
 
     It reads the columns ``__raw`` (the cell), ``__low`` (trimmed, lower case), ``__local`` and
-    ``__domain`` (its parts around the first ``@``). The test is conservative: a cell passes
-    only when :func:`_email_value` would return it trimmed and lower-cased with nothing else to
-    say (no typo, no stand-in or role pattern, no email-validator call needed). Everything else
-    goes to :func:`_canonical` or :func:`_email_value`; a test checks that the paths agree.
+    ``__domain`` (its parts around the first ``@``); ``domains`` holds the column's distinct
+    domains, which are judged once each. The test is conservative: a cell passes only when
+    :func:`_email_value` would return it trimmed and lower-cased with nothing else to say (no
+    typo, no stand-in or role pattern, no email-validator call needed). Everything else goes
+    to :func:`_canonical` or :func:`_email_value`; a test checks that the paths agree.
     """
-    low, local, domain = pl.col("__low"), pl.col("__local"), pl.col("__domain")
+    domain = pl.col("__domain")
     suffix_labels = max((t.count(".") for t in lookups.tld_typos), default=0)
     suffixes = [
         domain.str.extract(rf"((?:\.[^.]+){{{n}}})$", 1)
@@ -510,11 +556,16 @@ def _plain(lookups: _Lookups) -> pl.Expr:
         .fill_null(False)
         for n in range(1, suffix_labels + 1)
     ]
+    doubtful = (
+        _domain_refused(domain, lookups)
+        | domain.is_in(list(lookups.typos))
+        | pl.any_horizontal(pl.lit(False), *suffixes)
+    )
+    refused = pl.DataFrame({"__domain": domains}).filter(doubtful.fill_null(True))["__domain"]
     return (
         (pl.col("__raw").str.len_chars() <= 80)
-        & _accepted(low, local, domain, lookups)
-        & ~domain.is_in(list(lookups.typos))
-        & ~pl.any_horizontal(pl.lit(False), *suffixes)
+        & _address_accepted(pl.col("__low"), pl.col("__local"), lookups)
+        & ~domain.is_in(refused.drop_nulls().implode())
     ).fill_null(False)
 
 
@@ -632,8 +683,8 @@ def normalize_email(values: pl.Series) -> Normalized:
         .with_columns(__low=stripped.str.to_lowercase())
         .with_columns(_local_and_domain("__low"))
         .unnest("__parts")
-        .with_columns(__plain=_plain(lookups))
     )
+    frame = frame.with_columns(__plain=_plain(lookups, frame["__domain"].unique()))
     # the cells not plain, once each, through the polars canonical pass
     todo = frame.filter(~pl.col("__plain") & raw.is_not_null())["__raw"].unique()
     answered = pl.concat([todo.to_frame("__raw"), _canonical(todo, lookups)], how="horizontal")
