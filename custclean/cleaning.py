@@ -21,7 +21,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Generic, Literal, TypeVar
 
 import polars as pl
 
@@ -137,6 +138,67 @@ class CleanResult:
         )
 
 
+_T = TypeVar("_T")
+
+
+@dataclass(eq=False)
+class _Task(Generic[_T]):
+    """One piece of work given to :class:`_Helper`: queued on its thread, or taken back."""
+
+    func: Callable[[], _T]
+    future: Future[_T]
+    taken: bool = False
+    value: _T | None = None
+
+
+class _Helper:
+    """A second thread for the fields read beside the chain, which the calling thread helps.
+
+    The second thread runs the tasks in the order they were given. When the calling thread
+    waits for a task, it takes it back and runs it itself if it has not started; if it has,
+    the calling thread runs the last task not started yet, and so on, until the one it waits
+    for is done. Neither thread idles while work is queued, whatever each field costs. Every
+    task is a pure function of the data, so which thread ran it changes no answer.
+
+    Example:
+        >>> helper = _Helper()
+        >>> tasks = [helper.submit(lambda i=i: i * i) for i in range(4)]
+        >>> [helper.result(t) for t in tasks]
+        [0, 1, 4, 9]
+        >>> helper.shutdown()
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="custclean-clean")
+        self._tasks: list[_Task[Any]] = []
+
+    def submit(self, func: Callable[[], _T]) -> _Task[_T]:
+        """Queue ``func`` on the second thread."""
+        task = _Task(func, self._pool.submit(func))
+        self._tasks.append(task)
+        return task
+
+    def _take(self, task: _Task[Any]) -> bool:
+        """Run ``task`` on this thread if the second thread has not started it."""
+        if task.taken or not task.future.cancel():
+            return False
+        task.taken = True
+        task.value = task.func()
+        return True
+
+    def result(self, task: _Task[_T]) -> _T:
+        """Return the task's answer, helping with the queued work while it is not there."""
+        self._take(task)
+        while not task.taken and not task.future.done():
+            if not any(self._take(other) for other in reversed(self._tasks)):
+                break
+        return task.value if task.taken else task.future.result()  # type: ignore[return-value]
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        """Stop the second thread (dropping the queued tasks with ``cancel``)."""
+        self._pool.shutdown(cancel_futures=cancel)
+
+
 def _as_mapped(frame: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (data with canonical columns, earlier issues) from whatever was passed."""
     from custclean.mapping import MappedFrame, map_columns
@@ -242,6 +304,46 @@ def _supported(frame: pl.DataFrame, value_cols: Sequence[str], check: Any) -> pl
     )
 
 
+def _phone_support(
+    frame: pl.DataFrame, zips: pl.DataFrame, phone_ok: Callable[[pl.Series, pl.Series], pl.Series]
+) -> pl.DataFrame:
+    """:func:`_supported` for the phone columns of ``frame``, trying only what can matter.
+
+    The evidence combines as the intersection of what the phones and the postal code fit
+    (``zips``: ``row, support``), so where the postal code fits some candidates the phones
+    are tried in those alone. Where it fits exactly one, that settles the row unless the
+    phones fit other candidates instead: only those rows are tried in the other candidates.
+    The answer is the same as trying every candidate, with a fraction of the phone reads.
+
+    Example:
+        >>> frame = pl.DataFrame({"row": [0, 1], "cand": ["DE,NG", "DE,NG"], "p0": ["a", "b"]})
+        >>> zips = pl.DataFrame({"row": [0], "support": [["DE"]]})
+        >>> fits = {("a", "NG"), ("b", "NG")}
+        >>> def ok(v: pl.Series, c: pl.Series) -> pl.Series:
+        ...     return pl.Series([(x, y) in fits for x, y in zip(v, c)])
+        >>> _phone_support(frame, zips, ok).sort("row").rows()
+        [(0, ['NG']), (1, ['NG'])]
+    """
+    columns = [c for c in frame.columns if c.startswith("p")]
+    cand, support = pl.col("cand"), pl.col("support")
+    narrowed = frame.join(zips, on="row", how="left").select(
+        "row",
+        *columns,
+        cand=pl.when(support.is_not_null()).then(support.list.join(",")).otherwise(cand),
+    )
+    phones = _supported(narrowed, columns, phone_ok)
+    lone = zips.filter(support.list.len() == 1).join(phones, on="row", how="anti")
+    elsewhere = frame.join(lone, on="row", how="inner").select(
+        "row",
+        *columns,
+        cand=cand.str.split(",").list.set_difference(support).list.sort().list.join(","),
+    )
+    elsewhere = elsewhere.filter(cand != "")
+    if elsewhere.height == 0:
+        return phones
+    return pl.concat([phones, _supported(elsewhere, columns, phone_ok)])
+
+
 def _long_enough(phones: pl.Series) -> pl.Series:
     """Keep phone numbers of 8 digits or more (as text); shorter ones become null."""
     text = phones.cast(pl.String)
@@ -304,7 +406,6 @@ def _settle_by_evidence(
             ).fill_null(False)
         return fits
 
-    phones = _supported(frame, [c for c in frame.columns if c.startswith("p")], phone_ok)
     # A postal code is evidence only if it fits some candidate as written ("1067" fits HU);
     # it then supports every candidate it fits with lost zeros restored ("01067" in DE), so a
     # code that is ambiguous that way settles nothing, and "402" (fits nowhere as written)
@@ -312,6 +413,7 @@ def _settle_by_evidence(
     exact = _supported(frame, ["zip"], lambda v, c: zip_fits(v, c, as_written=True))
     padded = _supported(frame, ["zip"], lambda v, c: zip_fits(v, c, as_written=False))
     zips = padded.join(exact.select("row"), on="row", how="semi")
+    phones = _phone_support(frame, zips, phone_ok)
     both = (
         frame.select("row")
         .join(phones.rename({"support": "by_phone"}), on="row", how="left")
@@ -405,7 +507,7 @@ def _chain(
     infer_country: bool,
     parallel: bool,
     notes: dict[str, Any],
-    side: ThreadPoolExecutor,
+    side: _Helper,
     side_tasks: Callable[[], None],
     record: Callable[[str, Normalized], Normalized],
 ) -> dict[str, Normalized]:
@@ -414,9 +516,10 @@ def _chain(
     Returns the results of country, state, both phones, zip and dob; adds the column-level
     decisions to ``notes``. ``side`` is a second thread: as soon as the countries are read, the
     work phones go to it first, then ``side_tasks`` (the fields that need no other field)
-    are queued behind them; the birth dates follow once the countries are final. This thread
-    meanwhile reads the states, the cell phones and the postal codes. Each final result is
-    passed to ``record`` (which picks out its issue rows) in the thread that has it.
+    are queued behind them; the birth dates and the postal codes follow once the countries
+    are final. This thread meanwhile reads the states and the cell phones, and takes back
+    queued work whenever it would wait (see :class:`_Helper`). Each final result is passed
+    to ``record`` (which picks out its issue rows) in the thread that has it.
     """
     from custclean.normalize.country import normalize_country
     from custclean.normalize.dates import normalize_date
@@ -439,14 +542,14 @@ def _chain(
 
     def phones(countries: pl.Series, rows: pl.Series | None = None) -> tuple[Normalized, ...]:
         """Read both phone columns, the work phones in the second thread."""
-        other = side.submit(phone, "work_phone", countries, rows)
-        return phone("cell_phone", countries, rows), other.result()
+        other = side.submit(lambda: phone("work_phone", countries, rows))
+        return phone("cell_phone", countries, rows), side.result(other)
 
     country = normalize_country(data["country"])
-    later_work = side.submit(phone, "work_phone", country.value)
+    later_work = side.submit(lambda: phone("work_phone", country.value))
     side_tasks()
     state = normalize_state(data["state"], country.value)
-    cell, work = phone("cell_phone", country.value), later_work.result()
+    cell, work = phone("cell_phone", country.value), side.result(later_work)
     country_value = country.value
     if infer_country:
         country_value, inf_code, inf_message = _infer_country(
@@ -486,15 +589,22 @@ def _chain(
         )
         return record("dob", read)
 
+    final_state = state.value
+
+    def zip_read() -> Normalized:
+        return record("zip", normalize_postal(data["zip"], final_country, final_state))
+
+    # the second thread takes the dates when it is free; this one the postal codes
     later_dob = side.submit(dob_read)
+    later_zip = side.submit(zip_read)
     results["country"] = country
     results["state"] = state
     results["cell_phone"] = cell
     results["work_phone"] = work
-    results["zip"] = normalize_postal(data["zip"], country.value, state.value)
     for name, read in results.items():
         record(name, read)
-    dob = later_dob.result()
+    results["zip"] = side.result(later_zip)
+    dob = side.result(later_dob)
     results["dob"] = dob
     notes["dob"] = dob.notes
     return results
@@ -541,13 +651,14 @@ def clean(
     results: dict[str, Normalized] = {}
     notes: dict[str, Any] = {"region": region}
 
-    # The fields that need no other field are read in a second thread while this one works
-    # through the chain country → state → phones → inferred countries → postal codes, which
-    # hands the work phones and the birth dates to that thread too (see _chain). Most of the
-    # work is in polars, which releases the GIL: the two run side by side on two cores. Each
-    # normaliser is a pure function, so the result is the same in any order.
-    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="custclean-clean")
-    on_the_side: dict[str, Future[Normalized]] = {}
+    # The fields that need no other field are queued on a second thread while this one works
+    # through the chain country → state → phones → inferred countries, which queues the work
+    # phones, the birth dates and the postal codes there too (see _chain); whenever this
+    # thread would wait, it takes queued work back (see _Helper). Most of the work is in
+    # polars, which releases the GIL: the two run side by side on two cores. Each normaliser
+    # is a pure function, so the result is the same in any order.
+    background = _Helper()
+    on_the_side: dict[str, _Task[Normalized]] = {}
     issue_parts: dict[str, pl.DataFrame] = {}
 
     def record(name: str, read: Normalized) -> Normalized:
@@ -575,7 +686,7 @@ def clean(
             ("notes", normalize_text, (), {}),
             ("location_id", normalize_integer, (), {}),
         ):
-            on_the_side[name] = background.submit(read_side, name, func, *args, **kwargs)
+            on_the_side[name] = background.submit(partial(read_side, name, func, *args, **kwargs))
 
     try:
         chain = _chain(
@@ -590,12 +701,12 @@ def clean(
             queue_side_tasks,
             record,
         )
+        results.update(chain)
+        results.update({name: background.result(task) for name, task in on_the_side.items()})
     except BaseException:
-        background.shutdown(cancel_futures=True)
+        background.shutdown(cancel=True)
         raise
     background.shutdown()
-    results.update(chain)
-    results.update({name: future.result() for name, future in on_the_side.items()})
     first, last = results["first_name"], results["last_name"]
     cell, work, country = results["cell_phone"], results["work_phone"], results["country"]
 
@@ -654,25 +765,20 @@ def clean(
     # per source row each, so they only need a stable sort on (source row, field's rank);
     # the few other rows (read and mapping issues, further date columns) are ordered first.
     order = {name: i for i, name in enumerate(CANONICAL_FIELDS)}
+    # one sort key: source row, then the field's rank (others rank after the canonical ones)
+    ranks = len(order) + 1
     others = [earlier.cast(ISSUE_SCHEMA)] if earlier.height else []
     others += [_issue_rows(rows, name, data[name], out) for name, out in extra_date_results.items()]
     parts = []
     if others:
+        rank = pl.col("field").replace_strict(order, default=len(order), return_dtype=pl.Int64)
         parts.append(
             pl.concat(others)
-            .with_columns(
-                pl.col("field")
-                .replace_strict(order, default=len(order), return_dtype=pl.Int64)
-                .alias("_o")
-            )
-            .sort(["source_row", "_o", "field", "code"], nulls_last=False, maintain_order=True)
+            .with_columns(_o=pl.col("source_row") * ranks + rank)
+            .sort(["_o", "field", "code"], nulls_last=False, maintain_order=True)
         )
-    for rank, name in enumerate(CANONICAL_FIELDS):
+    for rank_of, name in enumerate(CANONICAL_FIELDS):
         part = issue_parts[name]
-        parts.append(part.with_columns(pl.lit(rank, dtype=pl.Int64).alias("_o")))
-    issues = (
-        pl.concat(parts)
-        .sort(["source_row", "_o"], nulls_last=False, maintain_order=True)
-        .drop("_o")
-    )
+        parts.append(part.with_columns(_o=pl.col("source_row") * ranks + rank_of))
+    issues = pl.concat(parts).sort("_o", nulls_last=False, maintain_order=True).drop("_o")
     return CleanResult(data=cleaned, issues=issues, notes=notes)
