@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import custclean as cc
 from custclean import demo
-from custclean.cleaning import EXTRA_FIELDS
+from custclean.cleaning import EXTRA_FIELDS, _phone_support, _supported
 from custclean.evaluate import cleaning_accuracy, cleaning_errors
 from custclean.fields import CANONICAL_FIELDS
 from custclean.issues import ISSUE_CODES, ISSUE_SCHEMA
@@ -300,3 +300,63 @@ def test_a_worker_pool_that_cannot_start_falls_back_with_a_warning(monkeypatch):
         out = _core.map_unique(lambda v: (v.upper(), None, None), pl.Series(["a", "b"]),
                                parallel=True)  # fmt: skip
     assert out.value.to_list() == ["A", "B"]
+
+
+COUNTRIES = ["DE", "ID", "NG", "CH", "HU"]
+
+
+def _settled(phones: pl.DataFrame, zips: pl.DataFrame, rows: list[int]) -> dict[int, object]:
+    """The settling rule of _settle_by_evidence: the one country the evidence narrows to."""
+    by_phone = dict(phones.rows())
+    by_zip = dict(zips.rows())
+    out: dict[int, object] = {}
+    for row in rows:
+        p, z = by_phone.get(row), by_zip.get(row)
+        support = z if p is None else p if z is None else sorted(set(p) & set(z))
+        out[row] = support[0] if support is not None and len(support) == 1 else None
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sets(st.sampled_from(COUNTRIES), min_size=2),  # the state's candidates
+            st.lists(st.one_of(st.none(), st.sampled_from("abc")), min_size=2, max_size=2),
+            st.one_of(st.none(), st.sets(st.sampled_from(COUNTRIES), min_size=1)),  # zip fits
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sets(st.tuples(st.sampled_from("abc"), st.sampled_from(COUNTRIES))),
+)
+def test_phones_tried_where_they_matter_settle_as_trying_all(rows, fits):
+    frame = pl.DataFrame(
+        {
+            "row": list(range(len(rows))),
+            "cand": [",".join(sorted(c)) for c, _, _ in rows],
+            "p0": [p[0] for _, p, _ in rows],
+            "p1": [p[1] for _, p, _ in rows],
+        },
+        schema={"row": pl.Int64, "cand": pl.String, "p0": pl.String, "p1": pl.String},
+    )
+    zips = pl.DataFrame(
+        {
+            "row": [i for i, (c, _, z) in enumerate(rows) if z and z & c],
+            "support": [sorted(z & c) for c, _, z in rows if z and z & c],
+        },
+        schema={"row": pl.Int64, "support": pl.List(pl.String)},
+    )
+    reads: list[int] = []
+
+    def ok(values: pl.Series, countries: pl.Series) -> pl.Series:
+        reads.append(values.len())
+        return pl.Series([(v, c) in fits for v, c in zip(values, countries, strict=True)])
+
+    every = _supported(frame, ["p0", "p1"], ok)
+    tried_all = sum(reads)
+    needed = _phone_support(frame, zips, ok)
+    assert _settled(needed, zips, frame["row"].to_list()) == _settled(
+        every, zips, frame["row"].to_list()
+    )
+    assert sum(reads) - tried_all <= tried_all  # never more reads than trying every candidate
