@@ -139,6 +139,7 @@ class CleanResult:
 
 
 _T = TypeVar("_T")
+_NONE = pl.Series("none", [], dtype=pl.String)
 
 
 @dataclass(eq=False)
@@ -602,7 +603,7 @@ def _chain(
     results["cell_phone"] = cell
     results["work_phone"] = work
     for name, read in results.items():
-        record(name, read)
+        results[name] = record(name, read)
     results["zip"] = side.result(later_zip)
     dob = side.result(later_dob)
     results["dob"] = dob
@@ -662,9 +663,11 @@ def clean(
     issue_parts: dict[str, pl.DataFrame] = {}
 
     def record(name: str, read: Normalized) -> Normalized:
-        # the issue rows are picked out in the thread that has the result
+        # The issue rows are picked out in the thread that has the result; the full columns
+        # of codes and messages are then let go (only the values and extras are kept), so
+        # their memory serves the fields still being read.
         issue_parts[name] = _issue_rows(rows, name, data[name], read)
-        return read
+        return Normalized(read.value, _NONE, _NONE, read.extra, read.notes)
 
     def read_side(
         name: str, func: Callable[..., Normalized], *args: Any, **kwargs: Any
