@@ -42,7 +42,15 @@ import polars as pl
 #: ``str.strip_chars`` strips); tested with a regex, no stripped copy of every value is made.
 BLANK = r"^\s*$"
 
-__all__ = ["BLANK", "Normalized", "blank_to_null", "map_unique", "on_distinct", "put_rows"]
+__all__ = [
+    "BLANK",
+    "Normalized",
+    "blank_to_null",
+    "distinct_rows",
+    "map_unique",
+    "on_distinct",
+    "put_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -177,8 +185,7 @@ def map_unique(
             ~blank
         )
         frame = frame.filter(~blank)
-    keys = list(cols)
-    distinct = frame.unique(keys, maintain_order=True)
+    distinct, where = distinct_rows(frame)
     out_names = ["__value", "__code", "__message", *extra_names]
     answers = _apply(func, list(distinct.iter_rows()), parallel)
     width = len(out_names)
@@ -190,16 +197,56 @@ def map_unique(
         schema={name: pl.String for name in out_names},
         orient="row",
     )
-    mapped = pl.concat([distinct, table], how="horizontal")
-    joined = frame.join(mapped, on=keys, how="left", nulls_equal=True, maintain_order="left")
-    if rows is not None:
-        joined = joined.select(pl.col(out_names).gather(_positions(rows, n)))
+    if rows is not None:  # one gather: to the rows with a value, and on to every row
+        where = pl.select(where.gather(_positions(rows, n))).to_series()
+    joined = table.select(pl.all().gather(where))
     return Normalized(
         value=joined["__value"].alias("value"),
         code=joined["__code"].alias("code"),
         message=joined["__message"].alias("message"),
         extra={name: joined[name].alias(name) for name in extra_names},
     )
+
+
+def distinct_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """Return the distinct rows of ``frame`` and, for every row, where its distinct row is.
+
+    The distinct rows come in order of first appearance; ``distinct.gather(where)`` is
+    ``frame`` again. Nulls are values like any other. The rows are told apart by a 64-bit
+    hash, then checked against the frame: should two different rows ever share a hash, the
+    exact (slower) way is taken instead, so the answer never depends on the hash.
+
+    Example:
+        >>> frame = pl.DataFrame({"v": ["b", "a", "b", None], "c": ["US", "US", "US", None]})
+        >>> distinct, where = distinct_rows(frame)
+        >>> distinct.rows(), where.to_list()
+        ([('b', 'US'), ('a', 'US'), (None, None)], [0, 1, 0, 2])
+    """
+    hashes = frame.hash_rows() if frame.width > 1 else frame.to_series().hash()
+    first = hashes.is_first_distinct()
+    distinct = frame.filter(first)
+    index = pl.int_range(distinct.height, eager=True, dtype=pl.UInt32)
+    where = (
+        pl.DataFrame({"h": hashes})
+        .join(
+            pl.DataFrame({"h": hashes.filter(first), "i": index}),
+            on="h",
+            how="left",
+            maintain_order="left",
+        )
+        .get_column("i")
+    )
+    if all(distinct[c].gather(where).eq_missing(frame[c]).all() for c in frame.columns):
+        return distinct, where
+    distinct = frame.unique(maintain_order=True)  # a hash collision: the exact way
+    where = frame.join(
+        distinct.with_row_index("__i"),
+        on=frame.columns,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    ).get_column("__i")
+    return distinct, where
 
 
 def _positions(rows: pl.Series, n: int) -> pl.Series:
@@ -267,18 +314,19 @@ def on_distinct(
     n = values.len()
     names = [f"__c{i}" for i in range(len(context))]
     frame = pl.DataFrame({"__v": values.cast(pl.String), **dict(zip(names, context, strict=True))})
-    keys = ["__v", *names]
-    distinct = frame.unique(keys, maintain_order=True)
-    if distinct.height == n:  # nothing repeats: the join would cost more than it saves
+    distinct, where = distinct_rows(frame)
+    if distinct.height == n:  # nothing repeats: spreading the answers would only cost
         return func(values, *context)
     out = func(distinct["__v"], *(distinct[name] for name in names))
-    table = distinct.with_columns(
-        __value=out.value,
-        __code=out.code,
-        __message=out.message,
-        **{f"__x_{name}": series for name, series in out.extra.items()},
+    table = pl.DataFrame(
+        {
+            "__value": out.value,
+            "__code": out.code,
+            "__message": out.message,
+            **{f"__x_{name}": series for name, series in out.extra.items()},
+        }
     )
-    joined = frame.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    joined = table.select(pl.all().gather(where))
     return Normalized(
         value=joined["__value"].alias("value"),
         code=joined["__code"].alias("code"),
