@@ -87,7 +87,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from custclean.normalize._core import Normalized, blank_to_null, map_unique
+from custclean.normalize._core import Normalized, blank_to_null, distinct_rows, map_unique
 from custclean.reference import load_table
 
 __all__ = ["excel_serial_to_date", "normalize_date"]
@@ -554,7 +554,7 @@ def _failure_steps() -> tuple[pl.Expr, dict[str, pl.Expr], pl.Expr]:
 
 
 def _parse(raw: pl.Series, order: Order, lo: int, hi: int, this_year: int) -> pl.DataFrame:
-    """Read every distinct value into its parts; one row per distinct value.
+    """Read every distinct value into its parts; one row per distinct value, in their order.
 
     Columns: ``raw``; ``form`` (iso, ymd, aby, serial, text, or null when not read); ``y``,
     ``m``, ``d`` (one reading); ``a``, ``b``, ``c`` (the parts of ``A/B/Y``); ``yy`` (the year
@@ -612,7 +612,7 @@ def _read_texts(f: pl.DataFrame) -> pl.DataFrame:
         }
     )
     text = pl.concat([quick, slow])
-    f = f.join(text, on="raw", how="left")
+    f = f.join(text, on="raw", how="left", maintain_order="left")
     got = pl.col("ty").is_not_null()
     return f.with_columns(
         form=pl.when(got).then(pl.lit("text")).otherwise("form"),
@@ -922,23 +922,28 @@ def normalize_date(
         today = today.date()
     text = blank_to_null(values).alias("raw")
     n = text.len()
-    rows = pl.DataFrame({"raw": text, "cc": _country_codes(country, n)})
+    cc = _country_codes(country, n)
     hi = _serial_of(today)
     lo = _serial_of(_earliest_birth(today, max_age)) if kind == "dob" else 1
-    parsed = _parse(text.drop_nulls().unique(), order, lo, hi, today.year)
-    parsed = parsed.with_row_index("rid")
+    distinct, where = distinct_rows(text.to_frame())
+    present = distinct["raw"].is_not_null()
+    parsed = _parse(distinct["raw"].filter(present), order, lo, hi, today.year)
+    # each row's reading: its position in parsed (null for a blank cell)
+    rid = pl.select(
+        pl.when(present).then(present.cast(pl.Int64).cum_sum() - 1).gather(where)
+    ).to_series()
     # The country matters only to values in A/B/Y form: every other value is settled once per
     # distinct value, the others once per distinct (value, country). Integer keys keep it fast.
-    codes = sorted(rows["cc"].drop_nulls().unique().to_list())
+    codes = sorted(cc.drop_nulls().unique().to_list())
     code_ids = {code: i for i, code in enumerate(codes, 1)}
     width = len(codes) + 1
-    by_country = parsed.select("raw", "rid", _cc=pl.col("cls").is_in(["two", "mdy", "dmy"]))
-    found = rows.join(by_country, on="raw", how="left", maintain_order="left").select(
-        key=pl.col("rid").cast(pl.Int64) * width
-        + pl.when("_cc")
-        .then(pl.col("cc").replace_strict(code_ids, default=0, return_dtype=pl.Int64))
+    by_country = parsed["cls"].is_in(["two", "mdy", "dmy"]).fill_null(False)
+    found = pl.select(
+        rid * width
+        + pl.when(by_country.gather(rid.fill_null(0)) if parsed.height else pl.lit(False))
+        .then(cc.replace_strict(code_ids, default=0, return_dtype=pl.Int64))
         .otherwise(0)
-    )["key"]
+    ).to_series()
     keys = found.drop_nulls().unique().sort()
     pairs = parsed.select(pl.all().gather(keys // width)).with_columns(
         key=keys,
