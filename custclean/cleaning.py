@@ -516,14 +516,15 @@ def _chain(
 
     Returns the results of country, state, both phones, zip and dob; adds the column-level
     decisions to ``notes``. ``side`` is a second thread: as soon as the countries are read, the
-    work phones go to it first, then ``side_tasks`` (the fields that need no other field)
-    are queued behind them; the birth dates and the postal codes follow once the countries
-    are final. This thread meanwhile reads the states and the cell phones, and takes back
-    queued work whenever it would wait (see :class:`_Helper`). Each final result is passed
-    to ``record`` (which picks out its issue rows) in the thread that has it.
+    work phones go to it first, then the birth dates' reading and ``side_tasks`` (the fields
+    that need no other field) are queued behind them; the settling of the birth dates and
+    the postal codes follow once the countries are final. This thread meanwhile reads the
+    states and the cell phones, and takes back queued work whenever it would wait (see
+    :class:`_Helper`). Each final result is passed to ``record`` (which picks out its issue
+    rows) in the thread that has it.
     """
     from custclean.normalize.country import normalize_country
-    from custclean.normalize.dates import normalize_date
+    from custclean.normalize.dates import read_dates
     from custclean.normalize.phone import normalize_phone
     from custclean.normalize.postal import normalize_postal
     from custclean.normalize.state import normalize_state
@@ -548,6 +549,10 @@ def _chain(
 
     country = normalize_country(data["country"])
     later_work = side.submit(lambda: phone("work_phone", country.value))
+    # the birth dates are read now; the countries settle their day-month order at the end
+    later_dates = side.submit(
+        lambda: read_dates(data["dob"], order=date_order, kind="dob", today=today)
+    )
     side_tasks()
     state = normalize_state(data["state"], country.value)
     cell, work = phone("cell_phone", country.value), side.result(later_work)
@@ -585,10 +590,7 @@ def _chain(
     final_country = country.value
 
     def dob_read() -> Normalized:
-        read = normalize_date(
-            data["dob"], country=final_country, order=date_order, kind="dob", today=today
-        )
-        return record("dob", read)
+        return record("dob", side.result(later_dates).settle(final_country))
 
     final_state = state.value
 

@@ -82,6 +82,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
 
@@ -90,7 +91,7 @@ import polars as pl
 from custclean.normalize._core import Normalized, blank_to_null, distinct_rows, map_unique
 from custclean.reference import load_table
 
-__all__ = ["excel_serial_to_date", "normalize_date"]
+__all__ = ["DateReading", "excel_serial_to_date", "normalize_date", "read_dates"]
 
 Order = Literal["auto", "mdy", "dmy", "ymd"]
 Kind = Literal["dob", "date"]
@@ -913,6 +914,57 @@ def normalize_date(
         >>> out.notes["order"], out.notes["decided_by"]
         ('mdy', 'unambiguous values')
     """
+    reading = read_dates(values, order=order, kind=kind, today=today, max_age=max_age)
+    return reading.settle(country, min_age=min_age)
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """A date column read into its parts, before the row's country settles A/B/Y values.
+
+    Made by :func:`read_dates`; :meth:`settle` finishes the work of :func:`normalize_date`.
+    Reading is the larger part of the work and needs no other column, so a pipeline can
+    read early and settle once the countries are final.
+
+    Example:
+        >>> reading = read_dates(pl.Series(["05/06/1980", "1980-05-17"]), today=dt.date(2025, 6, 1))
+        >>> reading.settle(pl.Series(["GB", "GB"])).value.to_list()
+        ['1980-06-05', '1980-05-17']
+    """
+
+    parsed: pl.DataFrame  # one row per distinct non-blank value (see _parse)
+    rid: pl.Series  # each row's position in parsed; null for a blank cell
+    order: Order
+    kind: Kind
+    today: dt.date
+    max_age: int
+
+    def settle(self, country: pl.Series | str | None = None, *, min_age: int = 0) -> Normalized:
+        """Settle the order of A/B/Y values with the rows' ``country`` and write every date.
+
+        See :func:`normalize_date` for ``country`` and ``min_age``.
+        """
+        return _settle(self, country, min_age)
+
+
+def read_dates(
+    values: pl.Series,
+    *,
+    order: Order = "auto",
+    kind: Kind = "dob",
+    today: dt.date | None = None,
+    max_age: int = 120,
+) -> DateReading:
+    """Read a date column into its parts, once per distinct value (see :class:`DateReading`).
+
+    The arguments are those of :func:`normalize_date`, which is
+    ``read_dates(values, …).settle(country, min_age=…)``.
+
+    Example:
+        >>> reading = read_dates(pl.Series(["29358", None, "29358"]), today=dt.date(2025, 6, 1))
+        >>> reading.rid.to_list(), reading.parsed["form"].to_list()
+        ([0, None, 0], ['serial'])
+    """
     if order not in ("auto", "mdy", "dmy", "ymd"):
         raise ValueError(f"order must be 'auto', 'mdy', 'dmy' or 'ymd', not {order!r}")
     if kind not in ("dob", "date"):
@@ -921,8 +973,6 @@ def normalize_date(
     if isinstance(today, dt.datetime):
         today = today.date()
     text = blank_to_null(values).alias("raw")
-    n = text.len()
-    cc = _country_codes(country, n)
     hi = _serial_of(today)
     lo = _serial_of(_earliest_birth(today, max_age)) if kind == "dob" else 1
     distinct, where = distinct_rows(text.to_frame())
@@ -932,6 +982,15 @@ def normalize_date(
     rid = pl.select(
         pl.when(present).then(present.cast(pl.Int64).cum_sum() - 1).gather(where)
     ).to_series()
+    return DateReading(parsed, rid, order, kind, today, max_age)
+
+
+def _settle(reading: DateReading, country: pl.Series | str | None, min_age: int) -> Normalized:
+    """:meth:`DateReading.settle`."""
+    parsed, rid, order, kind = reading.parsed, reading.rid, reading.order, reading.kind
+    today, max_age = reading.today, reading.max_age
+    n = rid.len()
+    cc = _country_codes(country, n)
     # The country matters only to values in A/B/Y form: every other value is settled once per
     # distinct value, the others once per distinct (value, country). Integer keys keep it fast.
     codes = sorted(cc.drop_nulls().unique().to_list())
