@@ -28,7 +28,7 @@ import polars as pl
 
 from custclean.fields import CANONICAL_FIELDS
 from custclean.issues import ISSUE_SCHEMA
-from custclean.normalize._core import Normalized, blank_to_null, put_rows
+from custclean.normalize._core import Normalized, blank_to_null, distinct_rows, put_rows
 
 __all__ = ["EXTRA_FIELDS", "CleanResult", "clean"]
 
@@ -238,44 +238,30 @@ def _infer_country(
 ) -> tuple[pl.Series, pl.Series, pl.Series]:
     """Infer blank countries. Returns (country, code, message) for every row."""
     phone_regions = [p.extra.get("region") for p in phones]
-    frame = pl.DataFrame(
+    n = country.value.len()
+    blank = blank_to_null(given).is_null()
+    none = pl.repeat(None, n, dtype=pl.String, eager=True)
+    if not blank.any():
+        return country.value, none, none
+    # only the blank rows are looked at, once per distinct evidence
+    evidence = pl.DataFrame(
         {
-            "given": blank_to_null(given),
-            "value": country.value,
             "state_country": state.extra["state_country"],
             "candidates": state.extra["state_candidates"],
             **{f"p{i}": r for i, r in enumerate(phone_regions) if r is not None},
         }
-    )
-    pcols = [c for c in frame.columns if c.startswith("p")]
-    answers: dict[tuple[Any, ...], tuple[str | None, str | None, str | None]] = {}
-    keys = ["state_country", "candidates", *pcols]
-    blank = frame.filter(pl.col("given").is_null())
-    for row in blank.select(keys).unique(maintain_order=True).iter_rows():
-        st_country, cands, *regions = row
-        answers[tuple(row)] = _decide_country(st_country, cands, regions, region)
-    if not answers:
-        none = pl.Series([None] * frame.height, dtype=pl.String)
-        return country.value, none, none
-    table = pl.DataFrame(
-        [(*k, *v) for k, v in answers.items()],
-        schema=[*(f"k_{k}" for k in keys), "inf_value", "inf_code", "inf_message"],
-        orient="row",
-    )
-    table = table.cast({c: pl.String for c in table.columns})
-    joined = frame.join(
-        table,
-        left_on=keys,
-        right_on=[f"k_{k}" for k in keys],
-        how="left",
-        nulls_equal=True,
-        maintain_order="left",
-    ).with_columns(
-        pl.when(pl.col("given").is_null()).then(pl.col(c)).otherwise(None).alias(c)
-        for c in ("inf_value", "inf_code", "inf_message")
-    )
-    value = joined.select(pl.coalesce("inf_value", "value"))["inf_value"]
-    return value, joined["inf_code"], joined["inf_message"]
+    ).filter(blank)
+    distinct, where = distinct_rows(evidence.cast(pl.String))
+    answers = [
+        _decide_country(st_country, cands, regions, region)
+        for st_country, cands, *regions in distinct.iter_rows()
+    ]
+    table = pl.DataFrame(answers, schema=["value", "code", "message"], orient="row", strict=False)
+    table = table.cast(pl.String).select(pl.all().gather(where))
+    rows = blank.arg_true()
+    inferred = {name: none.clone().scatter(rows, table[name]) for name in table.columns}
+    value = pl.select(pl.coalesce(inferred["value"], country.value)).to_series()
+    return value, inferred["code"], inferred["message"]
 
 
 def _supported(frame: pl.DataFrame, value_cols: Sequence[str], check: Any) -> pl.DataFrame:
