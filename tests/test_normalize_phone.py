@@ -405,3 +405,129 @@ def test_a_310_local_number_gives_no_country():
     cells = pl.Series(["310-5170", "310-2903", "(416) 555-0199"])
     assert phone_region(cells, pl.Series(["US", "CA", "CA"])).to_list() == [None, None, "CA"]
     assert phone_region(cells, "US").to_list() == [None, None, "CA"]
+
+
+# -- the vectorised steps of normalize_phone agree with their plain definitions ----------------
+
+
+def test_separator_characters_are_the_separator_pattern():
+    # the key drops _SEPARATOR_CHARS as literals: exactly what the pattern matches (\s is
+    # Unicode's White_Space), over every code point
+    from custclean.normalize.phone import _SEPARATOR_CHARS, _SEPARATORS
+
+    chars = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+    matched = chars.filter(chars.str.contains(f"^{_SEPARATORS}$")).to_list()
+    assert sorted(matched) == sorted(_SEPARATOR_CHARS)
+    assert len(set(_SEPARATOR_CHARS)) == len(_SEPARATOR_CHARS)
+
+
+def _keys_as_defined(raw):
+    """The key as first written: trimmed, lower case, separators dropped unless the cell is a
+    spreadsheet's decimal or exponent."""
+    from custclean.normalize.phone import _DECIMAL, _SCIENTIFIC, _SEPARATORS
+
+    low = pl.col("low")
+    frame = pl.DataFrame({"low": raw.cast(pl.String).str.strip_chars().str.to_lowercase()})
+    return frame.select(
+        pl.when(low.str.contains(_DECIMAL) | low.str.contains(_SCIENTIFIC))
+        .then(low)
+        .otherwise(low.str.replace_all(_SEPARATORS, ""))
+    ).to_series()
+
+
+KEY_CELLS = [
+    " (312) 555-0123 ",
+    "312\u00a0555\u20090123",
+    "+44\u202f20\u30007946\t0958",
+    "0171\u20131234567",
+    "0171\u22121234567 [home]",
+    "3.125550123E9",
+    " 3125550123.0 ",
+    "3125550123.0 x1",
+    "+3.1E+9",
+    "1-800-FLOWERS",
+    "İstanbul 0212 555 0123",
+    "ＡＢＣ 123",
+    "\u2028\u2029\u0085",
+    "",
+    None,
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=25) | st.sampled_from(KEY_CELLS)
+    )
+)
+def test_keys_are_the_pattern_definition(cells):
+    from custclean.normalize.phone import _keys
+
+    values = pl.Series([*KEY_CELLS, *cells], dtype=pl.String)
+    assert _keys(values).to_list() == _keys_as_defined(values).to_list()
+
+
+def test_region_column_clean_or_not():
+    from custclean.normalize.phone import _context
+
+    clean = pl.Series(["US", None, "GB", "US"])
+    assert _context(clean, 4).to_list() == ["US", None, "GB", "US"]
+    messy = pl.Series(["US", " gb", "", "  ", None, "Us ", "de"])
+    assert _context(messy, 7).to_list() == ["US", "GB", None, None, None, "US", "DE"]
+    assert _context(" ca ", 2).to_list() == ["CA", "CA"]
+    assert _context(None, 2).to_list() == [None, None]
+    with pytest.raises(ValueError, match="region has 2 rows"):
+        _context(clean.head(2), 3)
+
+
+@pytest.mark.parametrize("expect", ["any", "mobile"])
+def test_a_mostly_empty_column_reads_like_its_cells(expect):
+    # a column with many empty cells is read without them, then spread back: the same
+    # answers as for its cells alone, and nothing on the empty rows
+    cells = ["020 7946 0958", "(312) 555-0123 x45", "555-0123", "n/a", "3.12555E+09", " "]
+    cells += ["0171/1234567", "+44 20 7946 0958 / 312-555-0123", "1-800-FLOWERS"]
+    regions = ["GB", "US", "US", None, None, "US", "DE", "US", None]
+    values, rows = [], []
+    for cell, region in zip(cells, regions, strict=True):
+        values += [cell, None, None]
+        rows += [region, "GB", None]
+    full = normalize_phone(
+        pl.Series(values, dtype=pl.String), pl.Series(rows), default_region="US", expect=expect
+    ).to_frame("phone")
+    alone = normalize_phone(
+        pl.Series(cells), pl.Series(regions), default_region="US", expect=expect
+    ).to_frame("phone")
+    assert full.gather_every(3).equals(alone)
+    empty = full.filter(pl.int_range(pl.len()) % 3 != 0)
+    assert empty.null_count().row(0) == (empty.height,) * empty.width
+
+
+def test_long_cells_are_quoted_shortened():
+    cells = ["(312) 555-0123 " + "-" * 80, "x" * 81, "+44 20 7946 0958" + " " * 64]
+    out = normalize_phone(pl.Series(cells), "US", default_region="US", expect="mobile")
+    assert out.message.to_list() == [
+        f"'(312) 555-0123 {'-' * 64}…' written as +13125550123",
+        f"'{'x' * 79}…' has no digits: it stands for no number; left empty",
+        f"'+44 20 7946 0958{' ' * 64}' is a fixed line, not a mobile: kept as +442079460958",
+    ]
+    assert out.code.to_list() == ["fixed", "placeholder", "conflict"]
+
+
+def test_short_nanp_numbers_are_found_among_values_of_their_length():
+    from custclean.normalize.phone import _no_short_nanp
+
+    answers = pl.DataFrame(
+        {
+            "value": ["+13105170", "+44123456", "+131051701", None],
+            "code": [None, "fixed", None, "invalid"],
+            "message": [None, "written as +44123456", None, "is too short"],
+            "ext": ["12", None, None, None],
+            "type": ["uan", "fixed_line", "uan", None],
+            "region": ["CA", "GB", "CA", None],
+        }
+    )
+    out = _no_short_nanp(answers)
+    assert out.row(0)[:2] == (None, "invalid") and out.row(0)[3:] == (None, None, None)
+    assert out.row(0)[2].startswith("has 7 digits: a local number without its area code")
+    assert out.slice(1).equals(answers.slice(1))
+    assert _no_short_nanp(answers.slice(1)).equals(answers.slice(1))

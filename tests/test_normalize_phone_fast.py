@@ -612,3 +612,96 @@ def test_keys_in_several_chunks():
     assert valid_fast(keys, "US")["valid"].to_list()[:2] == [False, False]
     assert_same_region(keys, ["US"] * keys.len())
     assert_same(keys, "US", "US")
+
+
+# -- spreadsheet numbers of North America that are no valid number -----------------------------
+
+
+@pytest.mark.parametrize("default", [None, "US", "CA", "GB"])
+def test_invalid_spreadsheet_numbers_of_the_us_are_answered_like_the_slow_path(default):
+    # the slow path repairs the decimal or the exponent, then gives +1's reason (no repair
+    # named): the fast path answers them as it answers the same digits written plainly
+    digits = ["5550123", "555012", "55501234", "1750926034", "9996808673", "07946318829"]
+    digits += ["3125550123456", "3105170", "1111111", "0015550123", "01144207946", "3125550123"]
+    cells = [f"{d}.0" for d in digits] + [f"{d}.00" for d in digits]
+    cells += [f"{d[0]}.{d[1:]}e{len(d) - 1}" for d in digits]
+    cells += [f"{d[0]}.{d[1:]}E+{len(d) - 1}" for d in digits] + ["0173/3100909.0"]
+    # a '/' is no spreadsheet's: the slow path reads the parts (here: a valid number and
+    # more digits, where the digits together are too long)
+    cells += ["312-555-0123/4", "3125550123/45", "555/3101234"]
+    for region in [None, "US", "CA", "JM", "AG", "GB"]:
+        assert_same(cells, [region] * len(cells), default, "mobile")
+
+
+def test_invalid_spreadsheet_numbers_of_the_us_are_claimed():
+    cells = ["5550123.0", "9996808673.0", "5.550123e6", "31255501.0", "5550123.0"]
+    out = read_fast(pl.Series(cells), pl.Series([None, None, "US", "CA", "GB"]), "US")
+    assert out["claimed"].to_list() == [True, True, True, True, False]  # GB: slow path
+    assert out["code"].to_list()[:4] == ["invalid"] * 4
+    assert out["message"].to_list()[:4] == [
+        "has 7 digits: a local number without its area code, which is not guessed; left empty",
+        "has the length of a US number but is not in a range in use (unknown area code or "
+        "prefix); left empty",
+        "has 7 digits: a local number without its area code, which is not guessed; left empty",
+        "is too short for a CA number (8 digits); left empty",
+    ]
+
+
+# -- the steps of the fast path agree with their plain definitions -----------------------------
+
+
+def test_patterns_checked_together_give_the_plans_checked_one_by_one(monkeypatch):
+    import dataclasses
+
+    regions = ["US", "GB", "DE", "AU", "MX", "JP", "BR", "AR", "IT", "KZ", "+800", "+979"]
+    together = {r: phone_fast._plan(r) for r in regions}
+    phone_fast._plan.cache_clear()
+    monkeypatch.setattr(phone_fast, "_COMPILING", set())
+    monkeypatch.setattr(phone_fast, "_all_compile", lambda patterns: False)
+    try:
+        alone = {r: phone_fast._plan(r) for r in regions}
+    finally:
+        phone_fast._plan.cache_clear()
+    for region in regions:
+        assert dataclasses.asdict(together[region]) == dataclasses.asdict(alone[region])
+
+
+def test_patterns_that_do_not_compile_are_not_remembered(monkeypatch):
+    compiling: set[str] = set()
+    monkeypatch.setattr(phone_fast, "_COMPILING", compiling)
+    good = phone_fast._translated("[2-9]\\d{9}", phone_fast._ANCHORED, "(?-u)")
+    assert not phone_fast._all_compile([good, "(?-u)[^0]"])  # may match invalid UTF-8
+    assert not compiling
+    assert phone_fast._all_compile([good])
+    assert compiling == {good}
+    assert phone_fast._compiles(good) and not phone_fast._compiles("(?-u)[^0]")
+
+
+def test_calling_codes_read_from_the_first_three_digits():
+    # the first of the first 1, 2, 3 digits that is a calling code (none starts with 0)
+    codes = sorted({str(code) for code in pn.COUNTRY_CODE_TO_REGION_CODE})
+    intl = pl.col("intl")
+    rule = pl.when(intl.str.starts_with("0")).then(None)
+    for n in (1, 2, 3):
+        rule = rule.when(intl.str.head(n).is_in(codes)).then(intl.str.head(n))
+    starts = pl.DataFrame({"intl": [f"{n:03d}" for n in range(1000)]})
+    expected = starts.select(rule.otherwise(None).cast(pl.Int64)).to_series().to_list()
+    mapping = phone_fast._code_of_start()
+    assert [mapping.get(s) for s in starts["intl"]] == expected
+
+
+def test_numbers_of_every_region_of_plus_one():
+    # +1 is shared by 25 regions, most picked by their leading digits: valid numbers of
+    # each, and the same with their last digits changed (often invalid), in one column
+    cells = []
+    for region in pn.COUNTRY_CODE_TO_REGION_CODE[1]:
+        for kind in range(11):
+            number = pn.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            digits = pn.national_significant_number(number)
+            for variant in (digits, digits[:-2] + "00", digits[:-4] + "9999", digits[:3]):
+                cells += [variant, "+1" + variant, "1" + variant]
+    for region in [None, "US", "CA", "JM", "GB"]:
+        share = assert_same(cells, [region] * len(cells), "US", "mobile")
+        assert share > 0.5 or region == "GB"  # read as GB numbers, the national forms fail

@@ -119,8 +119,15 @@ _DESCENDING = _ASCENDING[::-1]
 
 # Vectorised key: everything a format may add that says nothing about the number.
 _SEPARATORS = r"[\s.\-\u2010-\u2015\u2212()\[\]]"
+# the characters _SEPARATORS matches (\s is Unicode's White_Space), removed as literals: a
+# multi-pattern literal search is cheaper than a regex replace (a test checks the two agree)
+_SEPARATOR_CHARS = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000.-\u2010\u2011\u2012\u2013\u2014\u2015\u2212()[]"
+)
 _DECIMAL = r"^\+?\d+\.0+$"
 _SCIENTIFIC = r"^\+?\d(?:\.\d+)?e[+-]?\d+$"
+_SPREADSHEET = f"{_DECIMAL}|{_SCIENTIFIC}"  # a key kept as it is: one regex for the two
 _FLOAT_RE = re.compile(r"^(\+?\d+)\.0+$")
 _SCI_RE = re.compile(r"^(\+?)(\d)(?:\.(\d+))?e([+-]?)(\d+)$")
 _NANP_PLAIN = re.compile(r"^(?:\+?1)?([2-9]\d{9})$")
@@ -425,27 +432,41 @@ def _several(parts: list[str], region: str | None, default: str | None, notes: l
 
 
 def _context(region: pl.Series | str | None, n: int) -> pl.Series:
-    """Return the row regions as an upper-case String Series of length ``n`` (blank → null)."""
+    """Return the row regions as an upper-case String Series of length ``n`` (blank → null).
+
+    Example:
+        >>> _context(pl.Series([" us", "", None, "GB"]), 4).to_list()
+        ['US', None, None, 'GB']
+    """
     if isinstance(region, pl.Series):
         if region.len() != n:
             raise ValueError(f"region has {region.len()} rows, the values have {n}")
-        text = region.cast(pl.String).str.strip_chars().str.to_uppercase()
+        text = region.cast(pl.String)
+        # the usual column is clean already ('US', 'GB'): tested on its distinct values
+        distinct = text.unique()
+        cleaned = distinct.str.strip_chars().str.to_uppercase()
+        if (cleaned == distinct).all() and not (cleaned == "").any():
+            return text
+        text = text.str.strip_chars().str.to_uppercase()
         return text.set(text.fill_null("") == "", None)  # type: ignore[arg-type]
     text = (region or "").strip().upper() or None
-    return pl.Series([text] * n, dtype=pl.String)
+    return pl.repeat(text, n, dtype=pl.String, eager=True)
 
 
 def _keys(raw: pl.Series) -> pl.Series:
     """Reduce cells to the keys the per-value path reads: trimmed, lower case, no separators.
 
     A number a spreadsheet stored as a decimal or in scientific notation keeps its dot.
+
+    Example:
+        >>> _keys(pl.Series([" (312) 555-0123 X45", "3.12555E+09", None])).to_list()
+        ['3125550123x45', '3.12555e+09', None]
     """
     frame = pl.DataFrame({"low": raw.cast(pl.String).str.strip_chars().str.to_lowercase()})
     low = pl.col("low")
+    removed = dict.fromkeys(_SEPARATOR_CHARS, "")
     return frame.select(
-        pl.when(low.str.contains(_DECIMAL) | low.str.contains(_SCIENTIFIC))
-        .then(low)
-        .otherwise(low.str.replace_all(_SEPARATORS, ""))
+        pl.when(low.str.contains(_SPREADSHEET)).then(low).otherwise(low.str.replace_many(removed))
     ).to_series()
 
 
@@ -457,9 +478,13 @@ def _no_short_nanp(answers: pl.DataFrame) -> pl.DataFrame:
     cell is a local number whose area code was left out; reading it as a company's number
     would present a guess as fact.
     """
-    short = answers["value"].str.contains(_SHORT_NANP).fill_null(False)
-    if not short.any():
+    value = answers["value"]
+    # the pattern is tested on the values of its length only (few)
+    rows = (value.str.len_chars() == 9).arg_true()
+    rows = rows.filter(value.gather(rows).str.contains(_SHORT_NANP))
+    if not rows.len():
         return answers
+    short = pl.repeat(False, answers.height, eager=True).scatter(rows, True)
     empty = {
         name: pl.when(short).then(None).otherwise(name)
         for name in ("value", "ext", "type", "region")
@@ -580,83 +605,148 @@ def normalize_phone(
         )
     n = values.len()
     raw = values.cast(pl.String)
-    frame = pl.DataFrame({"__raw": raw, "__region": _context(region, n), "__key": _keys(raw)})
+    regions = _context(region, n)
+    if raw.null_count() * 4 < n:
+        answers = _read_cells(raw, regions, default, expect, parallel)
+    else:
+        # a null cell is null in every column: in a column with many (a quarter or more,
+        # where the reading saved outweighs spreading the answers back), only the others
+        # are read
+        present = raw.is_not_null()
+        rows = present.arg_true()
+        found = _read_cells(raw.filter(present), regions.filter(present), default, expect, parallel)
+        where = pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
+            rows, pl.int_range(rows.len(), eager=True, dtype=pl.UInt32)
+        )
+        answers = found.select(pl.all().gather(where))
+    return Normalized(
+        value=answers["value"],
+        code=answers["code"],
+        message=answers["message"],
+        extra={name: answers[name] for name in ("ext", "type", "region")},
+    )
+
+
+def _read_cells(
+    raw: pl.Series,
+    regions: pl.Series,
+    default: str | None,
+    expect: Literal["any", "mobile"],
+    parallel: bool,
+) -> pl.DataFrame:
+    """Read the cells ``raw`` (their regions checked): value, code, message, ext, type, region.
+
+    The work of :func:`normalize_phone` once its arguments are checked.
+
+    Example:
+        >>> cells, regions = pl.Series(["020 7946 0958", "n/a"]), pl.Series(["GB", "GB"])
+        >>> _read_cells(cells, regions, None, "mobile", False)["code"].to_list()
+        ['conflict', 'placeholder']
+    """
+    keys = _keys(raw)
     # Plain numbers are read in polars (phone_fast): same answers, no parse. The slow path
     # reads the other keys (only those: the rows it needs are picked out first).
-    fast = phone_fast.read_fast(frame["__key"], frame["__region"], default)
-    # the keys the fast path left, if not blank (a regex test: no stripped copy of every key)
-    left = ~fast["claimed"] & ~frame["__key"].str.contains(BLANK).fill_null(True)
-    if left.any():
+    fast = phone_fast.read_fast(keys, regions, default)
+    # the keys the fast path left, if not blank (a regex test on those keys only)
+    rows = (~fast["claimed"] & keys.is_not_null()).arg_true()
+    rows = rows.filter(~keys.gather(rows).str.contains(BLANK))
+    if rows.len():
         slow = map_unique(
             _phone_value,
-            frame["__key"].filter(left),
-            frame["__region"].filter(left),
+            keys.gather(rows),
+            regions.gather(rows),
             default,
             extra_names=("ext", "type", "region"),
             parallel=parallel,
         )
         answers = {"value": slow.value, "code": slow.code, "message": slow.message}
         answers |= {name: slow.extra[name] for name in ("ext", "type", "region")}
-        idx = left.arg_true()
-        fast = fast.with_columns(fast[name].scatter(idx, answers[name]) for name in FAST_COLUMNS)
+        fast = fast.with_columns(fast[name].scatter(rows, answers[name]) for name in FAST_COLUMNS)
     fast = _no_short_nanp(fast)
-    out = Normalized(
-        value=fast["value"],
-        code=fast["code"],
-        message=fast["message"],
-        extra={"ext": fast["ext"], "type": fast["type"], "region": fast["region"]},
+    return fast.select(
+        value="value",
+        code=_codes(raw, fast, expect),
+        message=_messages(raw, fast, expect),
+        ext="ext",
+        type="type",
+        region="region",
     )
-    raw_col = pl.col("__raw")
-    value, code, tail, kind = pl.col("value"), pl.col("code"), pl.col("tail"), pl.col("type")
-    steps = frame.select("__raw").with_columns(
-        value=out.value, code=out.code, tail=out.message, type=out.extra["type"]
-    )
-    steps = steps.with_columns(
-        changed=value.is_not_null() & (value != raw_col),
-        not_mobile=(
-            pl.lit(expect == "mobile")
-            & kind.is_in(list(NOT_MOBILE_TYPES))
-            & (code.is_null() | (code == "fixed"))
-        ),
-    )
-    changed, not_mobile = pl.col("changed"), pl.col("not_mobile")
-    said = pl.format(
-        "'{}'",
-        pl.when(raw_col.str.len_chars() <= 80)
-        .then(raw_col)
-        .otherwise(raw_col.str.slice(0, 79) + "…"),
-    )
-    # what follows the quoted cell; the cell is quoted once, for the rows with a message
-    rest = (
-        pl.when(not_mobile)
-        .then(
-            pl.format(
-                " is {}, not a mobile: kept as {}",
-                kind.replace_strict(NOT_MOBILE_TYPES, default=None),
-                value,
-            )
-        )
-        .when(tail.is_not_null())
-        .then(pl.lit(" ") + tail)
-        .when(changed)
-        .then(pl.lit(" written as ") + value)
-    )
-    result = steps.select(
-        "__raw",
-        value=value,
-        code=pl.when(not_mobile)
+
+
+def _not_mobile(expect: Literal["any", "mobile"]) -> pl.Expr:
+    """Flag the rows whose number is kept but is clearly not a mobile (``expect="mobile"``).
+
+    Example:
+        >>> frame = pl.DataFrame({"type": ["fixed_line", "mobile"], "code": [None, None]})
+        >>> frame.select(_not_mobile("mobile")).to_series().to_list()
+        [True, False]
+    """
+    if expect != "mobile":
+        return pl.lit(False)
+    code = pl.col("code")
+    return pl.col("type").is_in(list(NOT_MOBILE_TYPES)) & (code.is_null() | (code == "fixed"))
+
+
+def _codes(raw: pl.Series, answers: pl.DataFrame, expect: Literal["any", "mobile"]) -> pl.Series:
+    """Return the codes: ``conflict`` for non-mobiles, else the reader's, ``fixed`` if changed.
+
+    Example:
+        >>> answers = pl.DataFrame({"value": ["+13125550123"], "code": [None], "type": ["mobile"]})
+        >>> _codes(pl.Series(["312 555 0123"]), answers, "any").to_list()
+        ['fixed']
+    """
+    value, code = pl.col("value"), pl.col("code")
+    changed = value.is_not_null() & (value != pl.lit(raw))
+    return answers.select(
+        pl.when(_not_mobile(expect))
         .then(pl.lit("conflict"))
         .when(code.is_not_null())
         .then(code)
         .when(changed)
-        .then(pl.lit("fixed")),
-        message=rest,
-    ).with_columns(
-        message=pl.concat_str(said, pl.col("message"))  # null where there is none
-    )
-    return Normalized(
-        value=result["value"],
-        code=result["code"],
-        message=result["message"],
-        extra=out.extra,
-    )
+        .then(pl.lit("fixed"))
+        .alias("code")
+    ).to_series()
+
+
+def _messages(raw: pl.Series, answers: pl.DataFrame, expect: Literal["any", "mobile"]) -> pl.Series:
+    """Return the messages: the quoted cell, then what was done to it; null where nothing was.
+
+    ``answers`` holds the readers' value, code, message (what follows the quoted cell) and
+    type. The cell is quoted whole up to 80 characters; each piece is built only for the rows
+    that need it.
+
+    Example:
+        >>> answers = pl.DataFrame(
+        ...     {"value": ["+13125550123", None], "code": [None, "invalid"],
+        ...      "message": [None, "is too short; left empty"], "type": ["mobile", None]}
+        ... )
+        >>> _messages(pl.Series(["312 555 0123", "555"]), answers, "any").to_list()
+        ["'312 555 0123' written as +13125550123", "'555' is too short; left empty"]
+    """
+    long = raw.str.len_chars() > 80
+    if long.any():
+        rows = long.arg_true()
+        raw = raw.clone().scatter(rows, raw.gather(rows).str.slice(0, 79) + "…")
+    value, tail = pl.col("value"), pl.col("message")
+    changed = value.is_not_null() & (value != pl.lit(raw))
+    said = answers.select(
+        pl.when(tail.is_not_null())
+        .then(tail)
+        .when(changed)
+        .then(pl.concat_str(pl.lit("written as "), value))
+        .alias("said")
+    ).to_series()
+    not_mobile = answers.select(_not_mobile(expect)).to_series()
+    if not_mobile.any():
+        rows = not_mobile.arg_true()
+        kept = answers[rows].select(
+            pl.format(
+                "is {}, not a mobile: kept as {}",
+                pl.col("type").replace_strict(NOT_MOBILE_TYPES, default=None),
+                value,
+            )
+        )
+        said = said.scatter(rows, kept.to_series())
+    return pl.select(
+        pl.concat_str(pl.lit("'"), pl.lit(raw), pl.lit("' "), pl.lit(said)).alias("message")
+    ).to_series()

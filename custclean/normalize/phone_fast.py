@@ -36,10 +36,11 @@ its answer is certain to be the one the per-value path would give:
 Invalid numbers, placeholders and ambiguous cells are not claimed: their codes and messages
 keep coming from the slow path. The one exception is the commonest invalid cell, a national
 number of a row of the US (or CA, PR, DO, JM, which read a 7-digit number as it is) that no
-region of +1 takes (``555-0123``, a UK mobile ``07946 318829`` on a US row): the reading and
-classification above already prove it invalid, and it gets the slow path's ``invalid`` and
-its reason, from +1's lengths. ``conflict`` (a fixed line in a cell-phone column) is decided
-after both paths, from the ``type`` either of them gives.
+region of +1 takes (``555-0123``, a UK mobile ``07946 318829`` on a US row, also as a
+spreadsheet's ``5550123.0``): the reading and classification above already prove it invalid,
+and it gets the slow path's ``invalid`` and its reason, from +1's lengths. ``conflict`` (a
+fixed line in a cell-phone column) is decided after both paths, from the ``type`` either of
+them gives.
 
 phonenumbers' patterns are Python regular expressions; polars runs them with Rust's regex
 engine. Every pattern is anchored (``^(?:…)$``) and checked to compile when a region's table
@@ -156,35 +157,42 @@ class _Plan:
     national_prefix: str | None
     strips_simply: bool
 
-    def typed(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Add ``type``: the type of the number in column ``nsn``, or null (invalid).
+    def typed(self, nsn: pl.Series) -> pl.Series:
+        """Return the type of each number of ``nsn``, or null (invalid), in the same order.
 
         The rare types (premium rate, toll free… all but fixed line and mobile) are first
         tested with one pattern for all of them, so the usual number costs two or three
-        pattern matches rather than ten.
+        pattern matches rather than ten; the few rows that pass it are typed apart.
         """
-        rare = self.type_exprs[2]
-        # each pattern is matched once: general, fixed line and mobile first, as columns
-        nsn, helpers = pl.col("nsn"), ["__general", "__fixed", "__mobile"]
-        frame = frame.with_columns(
-            __general=self.general.matches(nsn),
-            __fixed=self.fixed_line.matches(nsn) if self.fixed_line else pl.lit(False),
-            __mobile=self.mobile.matches(nsn)
-            if self.mobile and not self.same_mobile_and_fixed_line
-            else pl.lit(False),
+        rare = self.rare_test
+        column = pl.col("nsn")
+        # each pattern is matched once: general, fixed line, mobile and the rare test, as columns
+        frame = (
+            nsn.alias("nsn")
+            .to_frame()
+            .with_columns(
+                __general=self.general.matches(column),
+                __fixed=self.fixed_line.matches(column) if self.fixed_line else pl.lit(False),
+                __mobile=self.mobile.matches(column)
+                if self.mobile and not self.same_mobile_and_fixed_line
+                else pl.lit(False),
+                __rare=pl.lit(False) if rare is None else rare,
+            )
         )
-        if rare is None:
-            return frame.with_columns(type=self.type_from(rare=True)).drop(helpers)
-        return pl.concat(
-            [
-                frame.filter(rare).with_columns(type=self.type_from(rare=True)),
-                frame.filter(~rare).with_columns(type=self.type_from(rare=False)),
-            ],
-            how="vertical_relaxed",
-        ).drop(helpers)
+        kind = frame.select(self.type_from(rare=False)).to_series().alias("type")
+        rows = frame["__rare"].arg_true()
+        if not rows.len():
+            return kind
+        rare_kind = frame.select(pl.all().gather(rows)).select(self.type_from(rare=True))
+        return kind.scatter(rows, rare_kind.to_series())
 
     def type_from(self, *, rare: bool) -> pl.Expr:
-        """:meth:`type_of` on the columns ``__general``, ``__fixed``, ``__mobile`` (matches)."""
+        """``_number_type_helper`` as an expression: the type's name, or null (invalid).
+
+        It reads the matches of the general, fixed-line and mobile patterns from the columns
+        ``__general``, ``__fixed``, ``__mobile``. ``rare=False`` leaves out the types other
+        than fixed line and mobile: for numbers that match none of their patterns.
+        """
         nsn = pl.col("nsn")
         chain = pl.when(~pl.col("__general")).then(pl.lit(None, pl.String))
         for name, desc in self.types if rare else ():
@@ -203,44 +211,60 @@ class _Plan:
         return chain.otherwise(pl.lit(None, pl.String))
 
     @functools.cached_property
-    def type_exprs(self) -> tuple[pl.Expr, pl.Expr, pl.Expr | None]:
-        """The type with all checks, with fixed line and mobile only, and the rare test."""
-        nsn = pl.col("nsn")
-        patterns = "|".join(desc.pattern for _, desc in self.types)
-        rare = nsn.str.contains(patterns) if patterns else None
-        return self.type_of(nsn, rare=True), self.type_of(nsn, rare=False), rare
+    def rare_test(self) -> pl.Expr | None:
+        """Match the rare types' patterns, joined: a number that fails matches none of them.
 
-    def type_of(self, nsn: pl.Expr, *, rare: bool = True) -> pl.Expr:
-        """``_number_type_helper`` as an expression: the type's name, or null (invalid).
-
-        ``rare=False`` leaves out the types other than fixed line and mobile: for numbers
-        that match none of their patterns.
+        None where the region has no rare type.
         """
-        chain = pl.when(~self.general.matches(nsn)).then(pl.lit(None, pl.String))
-        for name, desc in self.types if rare else ():
-            chain = chain.when(desc.matches(nsn)).then(pl.lit(name))
-        if self.fixed_line is not None:
-            fixed = self.fixed_line.matches(nsn)
-            if self.same_mobile_and_fixed_line:
-                chain = chain.when(fixed).then(pl.lit("fixed_line_or_mobile"))
-            elif self.mobile is not None:
-                both = fixed & self.mobile.matches(nsn)
-                chain = chain.when(both).then(pl.lit("fixed_line_or_mobile"))
-                chain = chain.when(fixed).then(pl.lit("fixed_line"))
-            else:
-                chain = chain.when(fixed).then(pl.lit("fixed_line"))
-        if self.mobile is not None and not self.same_mobile_and_fixed_line:
-            chain = chain.when(self.mobile.matches(nsn)).then(pl.lit("mobile"))
-        return chain.otherwise(pl.lit(None, pl.String))
+        patterns = "|".join(desc.pattern for _, desc in self.types)
+        return pl.col("nsn").str.contains(patterns) if patterns else None
+
+
+#: Patterns polars was seen to compile (by :func:`_compiles` or :func:`_all_compile`).
+_COMPILING: set[str] = set()
 
 
 def _compiles(pattern: str) -> bool:
     """Say whether polars (Rust's regex engine) accepts ``pattern``."""
+    if pattern in _COMPILING:
+        return True
     try:
         pl.Series(["0"]).str.contains(pattern)
     except Exception:  # polars raises ComputeError; any failure means: not usable
         return False
+    _COMPILING.add(pattern)
     return True
+
+
+def _all_compile(patterns: list[str]) -> bool:
+    r"""Check ``patterns`` in one polars call and remember them if they all compile.
+
+    A region's patterns are checked together rather than with a call each (a call costs
+    more than most compilations); False only says that one of them (at least) does not
+    compile, and :func:`_compiles` then tells which.
+
+    Example:
+        >>> _all_compile([r"(?:(?-u)^(?:[2-9]\d{9})$)", "(?:^(?:1))"])
+        True
+        >>> _all_compile([r"(?:(?-u)^(?:[2-9]\d{9})$)", "(?-u)[^0]"])
+        False
+    """
+    try:
+        pl.select(pl.lit("0").str.contains(p).alias(f"p{i}") for i, p in enumerate(patterns))
+    except Exception:  # polars raises ComputeError; any failure means: check one by one
+        return False
+    _COMPILING.update(patterns)
+    return True
+
+
+def _translated(pattern: str, template: str, flags: str) -> str:
+    """Put ``pattern`` into ``template``, with ``flags`` scoped to a group of its own.
+
+    Example:
+        >>> _translated("1|2", "^(?:{})$", "(?-u)")
+        '(?:(?-u)^(?:1|2)$)'
+    """
+    return f"(?:{flags}{template.format(pattern)})"
 
 
 def _translate(pattern: str, template: str) -> str:
@@ -252,10 +276,14 @@ def _translate(pattern: str, template: str) -> str:
     if the pattern does not compile either way.
     """
     for flags in ("(?-u)", ""):
-        translated = f"(?:{flags}{template.format(pattern)})"
+        translated = _translated(pattern, template, flags)
         if _compiles(translated):
             return translated
     raise ValueError(f"pattern {pattern!r} does not compile in polars")
+
+
+_ANCHORED = "^(?:{})$"  # a whole national number
+_PREFIX = "^((?:{}))"  # a prefix match: the whole match is captured, its length is stripped
 
 
 def _desc(desc: object) -> _Desc | None:
@@ -263,7 +291,7 @@ def _desc(desc: object) -> _Desc | None:
     pattern = getattr(desc, "national_number_pattern", None)
     if desc is None or not pattern:
         return None
-    anchored = _translate(pattern, "^(?:{})$")
+    anchored = _translate(pattern, _ANCHORED)
     return _Desc(tuple(getattr(desc, "possible_length", ()) or ()), anchored)
 
 
@@ -280,6 +308,21 @@ def _plan(name: str) -> _Plan | None:
         metadata = PhoneMetadata.metadata_for_region(name, None)
     if metadata is None or metadata.general_desc is None:
         return None
+    optional = {
+        "leading_digits": metadata.leading_digits,
+        "idd": metadata.international_prefix,
+        "national_prefix": metadata.national_prefix_for_parsing,
+    }
+    # every pattern's ASCII-only translation checked at once (most compile so)
+    descs = [metadata.general_desc, *(getattr(metadata, k) for k in _TYPE_ORDER)]
+    numbers = [getattr(d, "national_number_pattern", None) for d in descs]
+    numbers += [
+        getattr(d, "national_number_pattern", None) for d in (metadata.fixed_line, metadata.mobile)
+    ]
+    _all_compile(
+        [_translated(p, _ANCHORED, "(?-u)") for p in numbers if p]
+        + [_translated(p, _PREFIX, "(?-u)") for p in optional.values() if p]
+    )
     try:
         general = _desc(metadata.general_desc)
         if general is None or not general.lengths:
@@ -292,14 +335,8 @@ def _plan(name: str) -> _Plan | None:
         fixed_line, mobile = _desc(metadata.fixed_line), _desc(metadata.mobile)
     except ValueError:
         return None
-    optional = {
-        "leading_digits": metadata.leading_digits,
-        "idd": metadata.international_prefix,
-        "national_prefix": metadata.national_prefix_for_parsing,
-    }
     try:
-        # prefix matches: the whole match is captured, its length is the part to strip
-        anchored = {key: _translate(p, "^((?:{}))") if p else None for key, p in optional.items()}
+        anchored = {key: _translate(p, _PREFIX) if p else None for key, p in optional.items()}
     except ValueError:
         return None
     return _Plan(
@@ -340,9 +377,39 @@ def _stand_ins() -> pl.Series:
     return pl.Series(sorted(repeated | runs), dtype=pl.String)
 
 
+@functools.cache
+def _signed_stand_ins() -> pl.Series:
+    """Return the stand-ins of :func:`_stand_ins`, as they are and after a ``+``.
+
+    Example:
+        >>> "+0000000" in _signed_stand_ins().to_list(), "0000000" in _signed_stand_ins()
+        (True, True)
+    """
+    return pl.concat([_stand_ins(), "+" + _stand_ins()])
+
+
 def _is_dummy(digits: pl.Expr) -> pl.Expr:
     """Flag stand-ins as the slow path's ``_dummy`` does: one digit repeated, or a run."""
     return digits.is_in(_stand_ins().implode())
+
+
+def _dummy_digits() -> pl.Expr:
+    """Flag the rows whose ``digits`` (what the stand-in check reads) are a stand-in.
+
+    ``digits`` is null where they are the key's own digits (``+`` left out): the key is
+    then tested as it is, against the stand-ins with and without a ``+``.
+
+    Example:
+        >>> frame = pl.DataFrame({"key": ["+1111111", "+1111111"], "digits": [None, "11111112"]})
+        >>> frame.select(_dummy_digits()).to_series().to_list()
+        [True, False]
+    """
+    digits = pl.col("digits")
+    return (
+        pl.when(digits.is_null())
+        .then(pl.col("key").is_in(_signed_stand_ins().implode()))
+        .otherwise(_is_dummy(digits))
+    )
 
 
 def _strip_national_prefix(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
@@ -355,34 +422,35 @@ def _strip_national_prefix(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
     national = pl.col("national")
     if plan.national_prefix is None:
         return frame.with_columns(nsn=national)
-    has = national.str.contains(plan.national_prefix)
-    keep = frame.filter(~has).with_columns(nsn=national)
-    frame = frame.filter(has)
+    # the number after the prefix match; null where there is none
     prefix = national.str.extract(plan.national_prefix, 1)
-    rest = national.str.slice(prefix.str.len_chars())
+    frame = frame.with_columns(__rest=national.str.slice(prefix.str.len_chars()))
+    rest = pl.col("__rest")
     # _test_number_length: not TOO_SHORT, IS_POSSIBLE_LOCAL_ONLY or INVALID_LENGTH
     length, lengths = rest.str.len_chars(), plan.general.lengths
     possible = ~length.is_in(plan.general_local) & (
         (length == lengths[0])
         | ((length > lengths[0]) & ((length > lengths[-1]) | length.is_in(lengths[1:])))
     )
-    frame = frame.with_columns(rest=rest, possible=possible)
-    fits_after = pl.col("rest").str.contains(plan.general.pattern)
-    frame = frame.with_columns(fits_after=fits_after)
-    # the number fitted before and no longer does: no stripping
-    kept = pl.when(~national.str.contains(plan.general.pattern)).then(pl.col("rest"))
-    nsn = pl.when(pl.col("possible")).then(pl.col("rest")).otherwise(national)
-    refused = pl.when(pl.col("possible")).then(kept).otherwise(national).fill_null(national)
-    return pl.concat(
-        [
-            keep,
-            frame.filter("fits_after").with_columns(nsn=nsn).drop("rest", "possible", "fits_after"),
-            frame.filter(~pl.col("fits_after"))
-            .with_columns(nsn=refused)
-            .drop("rest", "possible", "fits_after"),
-        ],
-        how="vertical_relaxed",
+    # kept whole if it fitted the general pattern before and no longer does
+    fits = rest.str.contains(plan.general.pattern) | ~national.str.contains(plan.general.pattern)
+    return frame.with_columns(nsn=pl.when(possible & fits).then(rest).otherwise(national)).drop(
+        "__rest"
     )
+
+
+@functools.cache
+def _any_of(patterns: tuple[str, ...]) -> str | None:
+    """Join prefix patterns with ``|`` into one that matches where any of them does.
+
+    None if the joined pattern does not compile (the patterns are then tried one by one).
+
+    Example:
+        >>> _any_of(("(?:(?-u)^((?:268)))", "(?:(?-u)^((?:264)))"))
+        '(?:(?-u)^((?:268)))|(?:(?-u)^((?:264)))'
+    """
+    joined = "|".join(patterns)
+    return joined if _compiles(joined) else None
 
 
 def _classify(frame: pl.DataFrame, code: int) -> pl.DataFrame:
@@ -392,45 +460,76 @@ def _classify(frame: pl.DataFrame, code: int) -> pl.DataFrame:
     in phonenumbers' order, the first region whose leading digits match (its type then
     decides validity) or, for a region without leading digits, whose type is not UNKNOWN.
     Rows with no such region are invalid. The rows of a run of regions with leading digits
-    (the many small regions of +1) are typed in one pass, as there are few of them.
+    (the many small regions of +1) are picked out with one pattern, then typed region by
+    region, as there are few of them. Only the numbers go from step to step, by position.
     """
     regions = pn.COUNTRY_CODE_TO_REGION_CODE[code]
     plans = [_plan(f"+{code}" if r == _NON_GEOGRAPHIC else r) for r in regions]
     unknown = pl.lit(None, pl.String)
     if any(p is None for p in plans):  # a pattern polars cannot run: no answer here
         return frame.clear().with_columns(type=unknown, own=unknown)
-    nsn = pl.col("nsn")
     if len(regions) == 1:
         only = plans[0]
         assert only is not None
-        return only.typed(frame).with_columns(own=pl.lit(regions[0]))
-    left = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"), "nsn")
-    done: list[pl.DataFrame] = []
+        return frame.with_columns(type=only.typed(frame["nsn"]), own=pl.lit(regions[0]))
+    numbers, n = frame["nsn"], frame.height
+    everything = pl.int_range(n, eager=True, dtype=pl.UInt32)
+    left = everything  # positions of the rows no region has taken yet
+    # the first step types every row; the later ones' answers are put in place at the end
+    kind = own = None
+    positions: list[pl.Series] = []
+    kinds: list[pl.Series] = []
+    owners: list[pl.Series] = []
     steps = list(zip(regions, plans, strict=True))
-    while steps and left.height:
+    while steps and left.len():
         region, plan = steps[0]
         assert plan is not None
+        nsn = numbers if left is everything else numbers.gather(left)
         if plan.leading_digits is None:
-            typed = plan.typed(left).with_columns(own=pl.lit(region))
-            valid = pl.col("type").is_not_null()
-            done.append(typed.filter(valid))
-            left = typed.filter(~valid).drop("type", "own")
+            typed = plan.typed(nsn)
+            valid = typed.is_not_null()
+            if left is everything:
+                kind = typed
+                own = pl.select(pl.when(pl.lit(valid)).then(pl.lit(region))).to_series()
+            else:
+                positions.append(left.filter(valid))
+                kinds.append(typed.filter(valid))
+                owners.append(pl.repeat(region, positions[-1].len(), eager=True))
+            left = left.filter(~valid)
             steps = steps[1:]
             continue
         run = list(itertools.takewhile(lambda s: s[1] and s[1].leading_digits, steps))
         steps = steps[len(run) :]
-        hit = pl.any_horizontal(nsn.str.contains(plan.leading_digits) for _, plan in run if plan)
+        leads = tuple(plan.leading_digits for _, plan in run if plan and plan.leading_digits)
+        joined = _any_of(leads)
+        hit = (
+            nsn.str.contains(joined)
+            if joined is not None
+            else pl.select(
+                pl.any_horizontal(pl.lit(nsn).str.contains(p) for p in leads)
+            ).to_series()
+        )
         matched, left = left.filter(hit), left.filter(~hit)
-        if matched.height:  # few rows: one pass over every region of the run
-            own = kind = pl.when(pl.lit(False)).then(unknown)  # chains to add branches to
+        if matched.len():  # few rows: the region first, then each region's rows typed
+            column, numbers_hit = pl.col("nsn"), nsn.filter(hit)
+            chain = pl.when(pl.lit(False)).then(unknown)  # a chain to add branches to
             for region, plan in run:
                 assert plan is not None and plan.leading_digits is not None
-                own = own.when(nsn.str.contains(plan.leading_digits)).then(pl.lit(region))
-                kind = kind.when(pl.col("own") == region).then(plan.type_exprs[0])
-            done.append(matched.with_columns(own=own).select("i", "nsn", type=kind, own="own"))
-    done.append(left.with_columns(type=unknown, own=unknown))  # no region: invalid
-    found = pl.concat(done, how="vertical_relaxed").sort("i")
-    return frame.with_columns(found["type"], found["own"])
+                chain = chain.when(column.str.contains(plan.leading_digits)).then(pl.lit(region))
+            found = numbers_hit.alias("nsn").to_frame().select(chain).to_series()
+            for region, plan in run:
+                mine = found == region
+                if plan is not None and mine.any():
+                    positions.append(matched.filter(mine))
+                    kinds.append(plan.typed(numbers_hit.filter(mine)))
+                    owners.append(found.filter(mine))
+    if kind is None or own is None:
+        kind = own = pl.repeat(None, n, dtype=pl.String, eager=True)
+    if positions:
+        at = pl.concat(positions)
+        kind = kind.clone().scatter(at, pl.concat(kinds).cast(pl.String))
+        own = own.clone().scatter(at, pl.concat(owners).cast(pl.String))
+    return frame.with_columns(type=kind, own=own)
 
 
 def _repaired(frame: pl.DataFrame) -> pl.DataFrame:
@@ -443,7 +542,12 @@ def _repaired(frame: pl.DataFrame) -> pl.DataFrame:
     """
     raw = pl.col("raw")
     decimal = raw.str.extract(_DECIMAL, 1)
-    sci = raw.str.extract_groups(_SCIENTIFIC)
+    frame = frame.with_columns(key=decimal, pre=pl.lit(_DECIMAL_NOTE))
+    # the decimals (most) are read; the others are tested as exponents, then for a '/'
+    others = frame.filter(pl.col("key").is_null()).with_columns(
+        __sci=raw.str.extract_groups(_SCIENTIFIC)
+    )
+    sci = pl.col("__sci")
     fraction = sci.struct["fraction"].fill_null("")
     exact = (sci.struct["sign"] != "-") & (
         fraction.str.len_chars() == sci.struct["power"].cast(pl.Int64, strict=False)
@@ -454,36 +558,43 @@ def _repaired(frame: pl.DataFrame) -> pl.DataFrame:
     slashed = pl.when(raw.str.count_matches("[0-9]{7,}") < 2).then(
         raw.str.replace_all("/", "", literal=True)
     )
-    return frame.with_columns(
-        key=pl.coalesce(decimal, scientific, slashed),
-        pre=pl.when(decimal.is_not_null())
-        .then(pl.lit(_DECIMAL_NOTE))
-        .when(exact)
-        .then(pl.lit(_SCI_NOTE)),
+    others = others.with_columns(
+        key=pl.coalesce(scientific, slashed), pre=pl.when(exact).then(pl.lit(_SCI_NOTE))
+    ).drop("__sci")
+    return pl.concat(
+        [frame.filter(pl.col("key").is_not_null()), others], how="vertical_relaxed"
     ).filter(pl.col("key").str.contains(r"^\+?[0-9]+$"))
 
 
-def _candidates(keys: pl.Series, regions: pl.Series, default: str | None) -> pl.DataFrame:
+def _candidates(
+    keys: pl.Series, regions: pl.Series, default: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows whose key is ``+`` and digits, with the region they are read in (``known``).
 
     Columns: ``row`` (position in ``keys``), ``row_region``, ``key``, ``known`` (the region
     the slow path reads it in: the row's or the default, if phonenumbers knows it), ``pre``
-    (a spreadsheet repair, see :func:`_repaired`) and ``note`` (null here).
+    (a spreadsheet repair, see :func:`_repaired`), ``note`` (null here), ``ext`` and
+    ``extd`` (an extension, see :func:`_extended`). Also returns the keys that are not
+    plain ``+`` and digits (``row``, ``raw``), for :func:`_shortened`.
     """
     frame = pl.DataFrame({"raw": keys.cast(pl.String), "row_region": regions}).with_row_index("row")
     raw = pl.col("raw")
-    frame = frame.filter(raw.str.len_chars() <= _MAX_KEY)  # the slow path's limit
-    plain = raw.str.contains(r"^\+?[0-9]+$")
+    # one test splits the keys: the plain ones (most), and the few others tested further
+    plain = frame["raw"].str.contains(r"^\+?[0-9]+$")
+    simple, odd = frame.filter(plain), frame.filter(~plain)
+    if (simple["raw"].str.len_bytes() > _MAX_KEY).any():  # ASCII: a byte is a character
+        simple = simple.filter(raw.str.len_bytes() <= _MAX_KEY)  # the slow path's limit
+    odd = odd.filter(raw.str.len_chars() <= _MAX_KEY)
     none, empty = pl.lit(None, pl.String), pl.lit("")
     parts = [
-        frame.filter(plain).with_columns(key=raw, pre=none, ext=none, extd=empty),
-        _repaired(frame.filter(~plain & raw.str.contains(r"^\+?[0-9][0-9e+./-]*$"))).with_columns(
+        simple.with_columns(key=raw, pre=none, ext=none, extd=empty),
+        _repaired(odd.filter(raw.str.contains(r"^\+?[0-9][0-9e+./-]*$"))).with_columns(
             ext=none, extd=empty
         ),
-        _extended(frame.filter(~plain & raw.str.contains(r"[0-9][a-z#;:=]+[0-9]+$"))),
+        _extended(odd.filter(raw.str.contains(r"[0-9][a-z#;:=]+[0-9]+$"))),
     ]
     where = pl.col("row_region").fill_null(pl.lit(default, pl.String))
-    return pl.concat(parts, how="vertical_relaxed").select(
+    candidates = pl.concat(parts, how="vertical_relaxed").select(
         "row",
         "row_region",
         "key",
@@ -493,6 +604,7 @@ def _candidates(keys: pl.Series, regions: pl.Series, default: str | None) -> pl.
         ext="ext",
         extd="extd",
     )
+    return candidates, odd.select("row", "raw")
 
 
 def _extended(frame: pl.DataFrame) -> pl.DataFrame:
@@ -511,92 +623,156 @@ def _extended(frame: pl.DataFrame) -> pl.DataFrame:
     ).filter(pl.col("ext").is_not_null())
 
 
-def _national_readings(frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+def _national_readings(
+    frame: pl.DataFrame,
+) -> tuple[list[pl.DataFrame], list[tuple[_Plan, pl.DataFrame]]]:
     """Read keys without ``+`` in their row's region: (through its IDD, as national numbers).
 
     A key that starts with the region's international prefix (011 in North America, 00 in
     most of the world) not followed by a 0 (no calling code starts with one) is read as
-    international; one that starts with the region's own calling code is dropped (phonenumbers
-    may then read it without the country code, a rule left to it).
+    international (``intl``); one that starts with the region's own calling code is dropped
+    (phonenumbers may then read it without the country code, a rule left to it). The
+    national numbers come with the plan of their region.
     """
-    key = pl.col("key")
+    key, intl = pl.col("key"), pl.col("intl")
     international: list[pl.DataFrame] = []
-    national: list[pl.DataFrame] = []
+    national: list[tuple[_Plan, pl.DataFrame]] = []
     for (region,), part in frame.partition_by("known", as_dict=True).items():
         plan = _plan(str(region))
         if plan is None:
             continue
-        if plan.idd is not None:
-            dialled = key.str.contains(plan.idd)
-            idd = key.str.extract(plan.idd, 1)
-            rest = key.str.slice(idd.str.len_chars())
-            abroad = part.filter(dialled).with_columns(
-                intl=pl.when(~rest.str.starts_with("0")).then(rest)
-            )
-            international.append(abroad.filter(pl.col("intl").is_not_null()))
+        # the few keys that start with the IDD
+        if plan.idd is not None and (dialled := part["key"].str.contains(plan.idd)).any():
+            after = key.str.slice(key.str.extract(plan.idd, 1).str.len_chars())
+            abroad = part.filter(dialled).with_columns(intl=after)
+            # read as international unless a 0 follows the prefix
+            abroad = abroad.with_columns(intl=pl.when(~intl.str.starts_with("0")).then(intl))
+            international.append(abroad.filter(intl.is_not_null()))
             part = pl.concat(
-                [part.filter(~dialled), abroad.filter(pl.col("intl").is_null())],
-                how="vertical_relaxed",
+                [part.filter(~dialled), abroad.filter(intl.is_null())], how="vertical_relaxed"
             )
         own_code = str(plan.country_code)
         national.append(
-            part.filter(~key.str.starts_with(own_code)).with_columns(
-                code=pl.lit(plan.country_code, pl.Int64), national=key, plan=pl.lit(str(region))
+            (
+                plan,
+                part.filter(~key.str.starts_with(own_code)).with_columns(
+                    code=pl.lit(plan.country_code, pl.Int64), national=key
+                ),
             )
         )
     return international, national
 
 
-def _readings(frame: pl.DataFrame) -> pl.DataFrame:
+@functools.cache
+def _code_of_start() -> dict[str, int]:
+    """Map the first three digits of an international number to its calling code.
+
+    The code is the first of its first 1, 2, 3 digits that is one (none starts with 0).
+
+    Example:
+        >>> _code_of_start()["447"], _code_of_start()["120"], "012" in _code_of_start()
+        (44, 1, False)
+    """
+    starts = {}
+    for number in range(100, 1000):
+        digits = str(number)
+        for n in (1, 2, 3):
+            if digits[:n] in _CALLING_CODES:
+                starts[digits] = int(digits[:n])
+                break
+    return starts
+
+
+def _with_digits(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``digits``: what the stand-in check reads, where that is not the key's own digits.
+
+    That is the key after the ``00`` the slow path reads as ``+`` (a row without a region),
+    or the key's digits and the extension's (``extd``); null elsewhere — on most rows —
+    where the check reads the key itself (see :func:`_dummy_digits`).
+
+    Example:
+        >>> frame = pl.DataFrame(
+        ...     {"key": ["+4420", "0044", "+4421"], "known": [None, None, "GB"]}
+        ... ).with_columns(extd=pl.Series(["", "", "9"]))
+        >>> _with_digits(frame).sort("key")["digits"].to_list()
+        [None, '44219', '44']
+    """
+    key, extd = pl.col("key"), pl.col("extd")
+    zeros = pl.col("known").is_null() & key.str.starts_with("00")  # the slow path reads +
+    frame = frame.with_columns(__own=~zeros & (extd == ""))
+    own = pl.col("__own")
+    if frame["__own"].all():
+        return frame.with_columns(digits=pl.lit(None, pl.String)).drop("__own")
+    digits = pl.when(zeros).then(key.str.slice(2)).otherwise(key.str.replace("+", "", literal=True))
+    return pl.concat(
+        [
+            frame.filter(own).with_columns(digits=pl.lit(None, pl.String)),
+            frame.filter(~own).with_columns(digits=digits + extd),
+        ],
+        how="vertical_relaxed",
+    ).drop("__own")
+
+
+_READ_COLUMNS = ["row", "row_region", "key", "known", "pre", "note", "ext", "extd", "digits"]
+_READ_COLUMNS += ["code", "nsn"]
+
+
+def _readings(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
     """Read each key into calling ``code`` and ``nsn`` exactly as ``phonenumbers.parse`` does.
 
     ``frame`` has ``row``, ``row_region``, ``key`` (``+`` and digits, or digits), ``known``
-    (the region it is read in, or null) and ``note``. Adds ``digits`` (what the stand-in
-    check reads), ``code`` and ``nsn``. Keys it cannot read exactly, and keys phonenumbers
-    cannot parse, are dropped: the slow path answers for them.
+    (the region it is read in, or null), ``note`` and ``extd``. Returns the rows read with
+    each calling code, with ``digits`` (what the stand-in check reads, see
+    :func:`_with_digits`), ``code`` and ``nsn`` added. Keys it cannot read exactly, and keys
+    phonenumbers cannot parse, are dropped: the slow path answers for them.
     """
     key, known, intl = pl.col("key"), pl.col("known"), pl.col("intl")
-    # the slow path's own shortcut for plain North American numbers (tested against parse)
-    nanp = key.str.contains(r"^\+1[2-9][0-9]{9}$") | (
-        known.is_in(_NANP) & key.str.contains(r"^1?[2-9][0-9]{9}$")
-    )
     plus = key.str.starts_with("+")
     zeros = known.is_null() & key.str.starts_with("00")  # the slow path reads them as +
-    frame = frame.with_columns(
-        digits=pl.when(zeros)
-        .then(key.str.slice(2))
-        .otherwise(key.str.replace("+", "", literal=True))
-        + pl.col("extd"),
+    # the slow path's own shortcut for plain North American numbers (tested against parse):
+    # '+1' and ten digits, or ten digits (after a '1') read in a region of +1
+    nanp = key.str.contains(r"^(?:\+1|1)?[2-9][0-9]{9}$") & (plus | known.is_in(_NANP))
+    frame = _with_digits(frame).with_columns(__nanp=nanp)
+    shortcut = frame.filter("__nanp").with_columns(code=pl.lit(1, pl.Int64), nsn=key.str.slice(-10))
+    rest = frame.filter(~pl.col("__nanp")).with_columns(
         note=pl.when(zeros).then(pl.lit(_ZERO_NOTE)).otherwise("note"),
-        intl=pl.when(plus).then(key.str.slice(1)).when(zeros).then(key.str.slice(2)),
-        nanp=nanp,
+        intl=key.str.slice(pl.when(plus).then(1).when(zeros).then(2)),
     )
-    shortcut = frame.filter("nanp").with_columns(code=pl.lit(1, pl.Int64), nsn=key.str.slice(-10))
-    rest = frame.filter(~pl.col("nanp"))
     international, national = _national_readings(rest.filter(intl.is_null() & known.is_not_null()))
-    # calling code: the first of the first 1, 2, 3 digits that is one (none starts with 0)
-    code = pl.when(intl.str.starts_with("0") | (intl.str.len_chars() <= _MIN_NSN)).then(None)
-    for n in (1, 2, 3):
-        code = code.when(intl.str.head(n).is_in(sorted(_CALLING_CODES))).then(intl.str.head(n))
+    code = pl.col("code")
     main = {c: _main_plan_name(c) for c in pn.COUNTRY_CODE_TO_REGION_CODE}
     coded = (
         pl.concat([rest.filter(intl.is_not_null()), *international], how="diagonal_relaxed")
-        .with_columns(code=code.otherwise(None).cast(pl.Int64))
-        .filter(pl.col("code").is_not_null())
         .with_columns(
-            national=intl.str.slice(pl.col("code").cast(pl.String).str.len_chars()),
-            plan=pl.col("code").replace_strict(main, return_dtype=pl.String),
+            code=pl.when(intl.str.len_chars() > _MIN_NSN).then(
+                intl.str.head(3).replace_strict(
+                    _code_of_start(), default=None, return_dtype=pl.Int64
+                )
+            )
+        )
+        .filter(code.is_not_null())
+        .with_columns(
+            national=intl.str.slice(code.cast(pl.String).str.len_chars()),
+            plan=code.replace_strict(main, return_dtype=pl.String),
         )
     )
-    stripped = [shortcut]
-    read = pl.concat([coded, *national], how="diagonal_relaxed")
-    for (name,), part in read.partition_by("plan", as_dict=True).items():
+    read: dict[int, list[pl.DataFrame]] = {1: [shortcut]}
+    for (name,), part in coded.partition_by("plan", as_dict=True).items():
         plan = _plan(str(name))
         if plan is not None and plan.strips_simply:
-            stripped.append(_strip_national_prefix(part, plan))
-    columns = ["row", "row_region", "key", "known", "pre", "note", "ext", "extd", "digits"]
-    columns += ["code", "nsn"]
-    return pl.concat([part.select(columns) for part in stripped], how="vertical_relaxed")
+            read.setdefault(plan.country_code, []).append(_strip_national_prefix(part, plan))
+    for plan, part in national:
+        if plan.strips_simply:
+            read.setdefault(plan.country_code, []).append(_strip_national_prefix(part, plan))
+    # one chunk per column: a frame whose columns are chunked unlike is rechunked by every
+    # operation on it, and the types added to it next come in one chunk
+    return {
+        code: pl.concat(
+            [part.select(_READ_COLUMNS) for part in parts], how="vertical_relaxed", rechunk=True
+        )
+        for code, parts in read.items()
+        if sum(part.height for part in parts)
+    }
 
 
 def _classified(frame: pl.DataFrame) -> pl.DataFrame:
@@ -605,20 +781,17 @@ def _classified(frame: pl.DataFrame) -> pl.DataFrame:
     ``usable`` is False where the slow path would not keep the reading: phonenumbers would
     raise on its length, or it looks like a stand-in.
     """
-    read = _readings(frame)
-    parts = [
-        _classify(part, int(code))
-        for (code,), part in read.partition_by("code", as_dict=True).items()
-    ]
+    parts = [_classify(part, code) for code, part in _readings(frame).items()]
     if not parts:
-        return read.with_columns(
-            type=pl.lit(None, pl.String), own=pl.lit(None, pl.String), usable=pl.lit(False)
-        )
+        unknown = pl.lit(None, pl.String)
+        read = frame.clear().with_columns(digits=unknown, code=pl.lit(None, pl.Int64), nsn=unknown)
+        return read.select(_READ_COLUMNS).with_columns(type=unknown, own=unknown, usable=False)
     nsn = pl.col("nsn")
-    return pl.concat(parts, how="vertical_relaxed").with_columns(
+    # one chunk per column (polars joins null columns into one chunk: unlike the others)
+    return pl.concat(parts, how="vertical_relaxed", rechunk=True).with_columns(
         usable=nsn.str.len_chars().is_between(_MIN_NSN, _MAX_NSN)
         & ~_is_dummy(nsn)
-        & ~_is_dummy(pl.col("digits"))
+        & ~_dummy_digits()
     )
 
 
@@ -636,23 +809,25 @@ def _fallbacks(first: pl.DataFrame) -> pl.DataFrame:
     )
     zeros = key.str.starts_with("00")
     north = key.str.starts_with("011") & ~pl.col("known").is_in(_NANP)
-    return first.filter(
-        pl.col("type").is_null(),
-        "usable",
-        ~mexican,
-        pl.col("known").is_not_null(),
-        pl.col("note").is_null(),
-        ~key.str.starts_with("+"),
-        zeros | north,
-    ).select(
-        "row",
-        "row_region",
-        "pre",
-        "ext",
-        "extd",
-        key=pl.format("+{}", pl.when(zeros).then(key.str.slice(2)).otherwise(key.str.slice(3))),
-        known=pl.lit(None, pl.String),
-        note=pl.when(zeros).then(pl.lit(_ZERO_NOTE)).otherwise(pl.lit(_NORTH_NOTE)),
+    return (
+        first.filter(pl.col("type").is_null(), "usable")  # the few invalid readings first
+        .filter(
+            ~mexican,
+            pl.col("known").is_not_null(),
+            pl.col("note").is_null(),
+            ~key.str.starts_with("+"),
+            zeros | north,
+        )
+        .select(
+            "row",
+            "row_region",
+            "pre",
+            "ext",
+            "extd",
+            key=pl.format("+{}", pl.when(zeros).then(key.str.slice(2)).otherwise(key.str.slice(3))),
+            known=pl.lit(None, pl.String),
+            note=pl.when(zeros).then(pl.lit(_ZERO_NOTE)).otherwise(pl.lit(_NORTH_NOTE)),
+        )
     )
 
 
@@ -690,44 +865,62 @@ def read_fast(
     n = keys.len()
     keys = keys.cast(pl.String).rechunk()
     regions = _regions(region, n)
-    first = _classified(_candidates(keys, regions, default_region))
-    second = _classified(_fallbacks(first)).filter(
+    candidates, odd = _candidates(keys, regions, default_region)
+    first = _classified(candidates)
+    invalid = first.filter(pl.col("type").is_null())  # the few rows the repairs below read
+    second = _classified(_fallbacks(invalid)).filter(
         pl.col("row_region").is_null()
         | (pl.col("note") == _ZERO_NOTE)
         | (pl.col("own") == pl.col("row_region"))
     )
     valid = pl.col("type").is_not_null() & pl.col("usable")
-    found = pl.concat([first.filter(valid), second.filter(valid)], how="vertical_relaxed")
-    local = _local(first, default_region)
-    # only keys that were digits as given: the slow path reads the parts of '0173/3100909'
-    local = local.filter(keys.cast(pl.String).gather(local["row"]).str.contains("^[0-9]+$"))
-    kept_apart = pl.format("extension {} kept apart", pl.col("ext"))
-    note = pl.concat_str("pre", "note", kept_apart, separator="; ", ignore_nulls=True)
-    noted = pl.any_horizontal(pl.col("pre", "note", "ext").is_not_null())
-    value = pl.col("value")
-    answers = found.with_columns(
-        value=pl.concat_str(pl.lit("+"), pl.col("code").cast(pl.String), pl.col("nsn")),
-        noted=noted,
-    ).select(
-        "row",
-        "value",
-        code=pl.when("noted").then(pl.lit("fixed")),
-        message=pl.when("noted").then(pl.format("written as {}: {}", value, note)),
-        ext="ext",
-        type="type",
+    # the valid readings, with the columns the answers need
+    needed = ["row", "code", "nsn", "pre", "note", "ext", "type", "own", "usable"]
+    found = pl.concat(
+        [part.select(needed).filter(valid) for part in (first, second)],
+        how="vertical_relaxed",
+        rechunk=True,
+    ).with_columns(
+        value=pl.format("+{}{}", pl.col("code"), pl.col("nsn")),
         region=pl.when(pl.col("own") != _NON_GEOGRAPHIC).then(pl.col("own")),
     )
-    answers = pl.concat([answers, local, _shortened(keys)], how="diagonal_relaxed").cast(
-        {"row": pl.UInt32, **dict.fromkeys(FAST_COLUMNS, pl.String)}
+    local = _local(invalid, default_region)
+    # only keys that were digits as given or a spreadsheet's number: the slow path reads
+    # the parts of '0173/3100909'
+    local = local.filter(
+        pl.col("pre").is_not_null() | keys.gather(local["row"]).str.contains("^[0-9]+$")
+    ).drop("pre")
+    # the few readings with a repair to name get a code and a message, the others none
+    kept_apart = pl.format("extension {} kept apart", pl.col("ext"))
+    note = pl.concat_str("pre", "note", kept_apart, separator="; ", ignore_nulls=True)
+    noted = found.filter(pl.any_horizontal(pl.col("pre", "note", "ext").is_not_null())).select(
+        "row",
+        code=pl.lit("fixed"),
+        message=pl.format("written as {}: {}", pl.col("value"), note),
+        ext="ext",
     )
-    # every row once: the answer's position for the rows that have one, then a gather
-    where = pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
-        answers["row"], pl.int_range(answers.height, eager=True, dtype=pl.UInt32)
+    said = pl.concat([noted, local, _shortened(odd)], how="diagonal_relaxed").cast(
+        {"row": pl.UInt32, "code": pl.String, "message": pl.String, "ext": pl.String}
+    )
+    # every row once: where its answer is (if it has one), then a gather
+    at_found, at_said = (
+        pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
+            part["row"], pl.int_range(part.height, eager=True, dtype=pl.UInt32)
+        )
+        for part in (found, said)
+    )
+    answers = pl.DataFrame(
+        {
+            "value": found["value"].gather(at_found),
+            "code": said["code"].gather(at_said),
+            "message": said["message"].gather(at_said),
+            "ext": said["ext"].gather(at_said),
+            "type": found["type"].gather(at_found),
+            "region": found["region"].gather(at_found),
+        }
     )
     claimed = pl.col("value").is_not_null() | pl.col("code").is_not_null()
-    return answers.select(pl.col(FAST_COLUMNS).gather(where)).select(
-        claimed.alias("claimed"), *FAST_COLUMNS
-    )
+    return answers.select(claimed.alias("claimed"), *FAST_COLUMNS)
 
 
 def valid_fast(keys: pl.Series, region: pl.Series | str | None) -> pl.DataFrame:
@@ -755,7 +948,8 @@ def valid_fast(keys: pl.Series, region: pl.Series | str | None) -> pl.DataFrame:
     """
     n = keys.len()
     text = keys.cast(pl.String).rechunk()
-    first = _classified(_candidates(text, _regions(region, n), None))
+    candidates, odd = _candidates(text, _regions(region, n), None)
+    first = _classified(candidates)
     key, good = pl.col("key"), pl.col("type").is_not_null() & pl.col("usable")
     settled = good | (
         pl.col("plain")
@@ -772,7 +966,7 @@ def valid_fast(keys: pl.Series, region: pl.Series | str | None) -> pl.DataFrame:
         valid=pl.when(settled).then(good),
         region=pl.when(good & (pl.col("own") != _NON_GEOGRAPHIC)).then(pl.col("own")),
     )
-    lost = _shortened(text).select("row", valid=pl.lit(False), region=pl.lit(None, pl.String))
+    lost = _shortened(odd).select("row", valid=pl.lit(False), region=pl.lit(None, pl.String))
     answers = pl.concat([answers, lost.cast({"row": answers.schema["row"]})])
     where = pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
         answers["row"].cast(pl.UInt32), pl.int_range(answers.height, eager=True, dtype=pl.UInt32)
@@ -784,22 +978,23 @@ def _regions(region: pl.Series | str | None, n: int) -> pl.Series:
     """Return the rows' regions as a String Series of length ``n``."""
     if isinstance(region, pl.Series):
         return region.cast(pl.String)
-    return pl.Series([region] * n, dtype=pl.String)
+    return pl.repeat(region, n, dtype=pl.String, eager=True)
 
 
-def _shortened(keys: pl.Series) -> pl.DataFrame:
+def _shortened(odd: pl.DataFrame) -> pl.DataFrame:
     """Answer the spreadsheet numbers that are no phone number as the slow path does.
 
     A number shown in scientific notation with fewer digits than its exponent needs
     (``3.12555e+09``: the last digits are lost) or with more (a decimal number), and one
     with a negative exponent (``3.1e-5``): ``invalid``, with the slow path's reason.
-    Exponents that hold every digit are read by :func:`_repaired`.
+    Exponents that hold every digit are read by :func:`_repaired`. ``odd`` holds the keys
+    that are not plain ``+`` and digits (``row``, ``raw``: see :func:`_candidates`); a plain
+    one holds no exponent.
     """
     raw = pl.col("raw")
     frame = (
         # one chunk: polars 2.1 panics on some multi-chunk string columns in this query
-        pl.DataFrame({"raw": keys.cast(pl.String).rechunk()})
-        .with_row_index("row")
+        odd.rechunk()
         .filter(raw.str.contains("e", literal=True), raw.str.len_chars() <= _MAX_KEY)
         .select("row", sci=raw.str.extract_groups(_SCIENTIFIC))
     )
@@ -840,11 +1035,13 @@ def _local(first: pl.DataFrame, default: str | None) -> pl.DataFrame:
     phonenumbers reads ``5550123`` or ``07946318829`` there as a +1 number; no region of +1
     takes it (``type`` is null), and the slow path's reason comes from +1's lengths
     (``is_possible_number_with_reason``): 7 digits is a local number without its area code,
-    fewer than 10 too short, 10 not in a range in use, more too long. Left to the slow path:
-    keys with an international prefix (``00``, ``011``), an extension or a spreadsheet
-    repair, stand-ins, keys written with a ``/`` (left out by :func:`read_fast`), and rows
-    whose country differs from a ``default`` outside these regions (the slow path then tries
-    the number in ``default``).
+    fewer than 10 too short, 10 not in a range in use, more too long. A number a
+    spreadsheet stored as a decimal or in scientific notation (``pre``) is answered alike:
+    the slow path repairs it, then names no repair for an invalid number. Left to the slow
+    path: keys with an international prefix (``00``, ``011``) or an extension, stand-ins,
+    keys written with a ``/`` (left out by :func:`read_fast`), and rows whose country
+    differs from a ``default`` outside these regions (the slow path then tries the number in
+    ``default``). Columns: ``row``, ``code``, ``message`` and ``pre``.
     """
     row_region, known = pl.col("row_region"), pl.col("known")
     length = pl.col("nsn").str.len_chars()
@@ -873,20 +1070,18 @@ def _local(first: pl.DataFrame, default: str | None) -> pl.DataFrame:
         )
     )
     return (
-        first.filter(
-            pl.col("type").is_null(),
-            "usable",
+        first.filter(pl.col("type").is_null(), "usable")  # the few invalid readings first
+        .filter(
             known.is_in(_LOCAL_NANP),
             pl.col("code") == 1,
             pl.col("key").str.contains(r"^[0-9]+$"),
             ~pl.col("key").str.starts_with("00"),
             ~pl.col("key").str.starts_with("011"),
             pl.col("ext").is_null(),
-            pl.col("pre").is_null(),
             row_region.is_null()
             | pl.lit(default is None or default in _LOCAL_NANP)
             | (row_region == pl.lit(default)),
         )
-        .select("row", code=pl.lit("invalid"), message=message)
+        .select("row", "pre", code=pl.lit("invalid"), message=message)
         .filter(pl.col("message").is_not_null())
     )
