@@ -18,8 +18,8 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic, Literal, TypeVar
@@ -142,24 +142,39 @@ _T = TypeVar("_T")
 _NONE = pl.Series("none", [], dtype=pl.String)
 
 
-@dataclass(eq=False)
 class _Task(Generic[_T]):
-    """One piece of work given to :class:`_Helper`: queued on its thread, or taken back."""
+    """One piece of work given to :class:`_Helper`: run by whichever thread gets to it first."""
 
-    func: Callable[[], _T]
-    future: Future[_T]
-    taken: bool = False
-    value: _T | None = None
+    def __init__(self, func: Callable[[], _T]) -> None:
+        self.func = func
+        self.done = threading.Event()
+        self._value: _T | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        """Run the work, keeping its answer or its exception for :meth:`get`."""
+        try:
+            self._value = self.func()
+        except BaseException as exc:  # handed to whoever asks for the answer
+            self._error = exc
+        finally:
+            self.done.set()
+
+    def get(self) -> _T:
+        """Return the answer (the work has run), or raise what the work raised."""
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
 class _Helper:
     """A second thread for the fields read beside the chain, which the calling thread helps.
 
-    The second thread runs the tasks in the order they were given. When the calling thread
-    waits for a task, it takes it back and runs it itself if it has not started; if it has,
-    the calling thread runs the last task not started yet, and so on, until the one it waits
-    for is done. Neither thread idles while work is queued, whatever each field costs. Every
-    task is a pure function of the data, so which thread ran it changes no answer.
+    The second thread runs the queued tasks in order. When a thread waits for a task, it
+    takes it off the queue and runs it itself if it has not started; if it has, the waiting
+    thread runs the last task of the queue, and so on, until the one it waits for is done.
+    Neither thread idles while work is queued, whatever each field costs. Every task is a
+    pure function of the data, so which thread ran it changes no answer.
 
     Example:
         >>> helper = _Helper()
@@ -170,34 +185,65 @@ class _Helper:
     """
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="custclean-clean")
-        self._tasks: list[_Task[Any]] = []
+        self._queue: list[_Task[Any]] = []  # not started, in order
+        self._changed = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="custclean-clean", daemon=True)
+        self._thread.start()
 
-    def submit(self, func: Callable[[], _T]) -> _Task[_T]:
-        """Queue ``func`` on the second thread."""
-        task = _Task(func, self._pool.submit(func))
-        self._tasks.append(task)
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                while not self._queue and not self._closed:
+                    self._changed.wait()
+                if not self._queue:
+                    return
+                task = self._queue.pop(0)
+            task.run()
+
+    def submit(self, func: Callable[[], _T], *, first: bool = False) -> _Task[_T]:
+        """Queue ``func``; with ``first``, ahead of every task not started yet.
+
+        Waiting threads take tasks from the end of the queue, so a large task put first
+        goes to the second thread while the other works through the smaller ones.
+        """
+        task = _Task(func)
+        with self._changed:
+            if first:
+                self._queue.insert(0, task)
+            else:
+                self._queue.append(task)
+            self._changed.notify()
         return task
 
-    def _take(self, task: _Task[Any]) -> bool:
-        """Run ``task`` on this thread if the second thread has not started it."""
-        if task.taken or not task.future.cancel():
-            return False
-        task.taken = True
-        task.value = task.func()
+    def _take(self, task: _Task[Any] | None = None) -> bool:
+        """Run ``task`` (or the last queued task) on this thread if it has not started."""
+        with self._changed:
+            if task is None and self._queue:
+                task = self._queue.pop()
+            elif task is not None and task in self._queue:
+                self._queue.remove(task)
+            else:
+                return False
+        task.run()
         return True
 
     def result(self, task: _Task[_T]) -> _T:
         """Return the task's answer, helping with the queued work while it is not there."""
         self._take(task)
-        while not task.taken and not task.future.done():
-            if not any(self._take(other) for other in reversed(self._tasks)):
-                break
-        return task.value if task.taken else task.future.result()  # type: ignore[return-value]
+        while not task.done.is_set():
+            if not self._take():
+                task.done.wait()
+        return task.get()
 
     def shutdown(self, *, cancel: bool = False) -> None:
-        """Stop the second thread (dropping the queued tasks with ``cancel``)."""
-        self._pool.shutdown(cancel_futures=cancel)
+        """Stop the second thread once its queue is done (dropped, with ``cancel``)."""
+        with self._changed:
+            if cancel:
+                self._queue.clear()
+            self._closed = True
+            self._changed.notify()
+        self._thread.join()
 
 
 def _as_mapped(frame: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -583,8 +629,8 @@ def _chain(
     def zip_read() -> Normalized:
         return record("zip", normalize_postal(data["zip"], final_country, final_state))
 
-    # the second thread takes the dates when it is free; this one the postal codes
-    later_dob = side.submit(dob_read)
+    # the second thread takes the dates next; this one the postal codes, then helps
+    later_dob = side.submit(dob_read, first=True)
     later_zip = side.submit(zip_read)
     results["country"] = country
     results["state"] = state

@@ -1,4 +1,5 @@
 import datetime as dt
+import threading
 import warnings
 
 import polars as pl
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 
 import custclean as cc
 from custclean import demo
-from custclean.cleaning import EXTRA_FIELDS, _phone_support, _supported
+from custclean.cleaning import EXTRA_FIELDS, _Helper, _phone_support, _supported
 from custclean.evaluate import cleaning_accuracy, cleaning_errors
 from custclean.fields import CANONICAL_FIELDS
 from custclean.issues import ISSUE_CODES, ISSUE_SCHEMA
@@ -360,3 +361,59 @@ def test_phones_tried_where_they_matter_settle_as_trying_all(rows, fits):
         every, zips, frame["row"].to_list()
     )
     assert sum(reads) - tried_all <= tried_all  # never more reads than trying every candidate
+
+
+def test_the_helper_thread_is_helped_and_hands_back_answers_and_errors():
+    helper = _Helper()
+    gate, started = threading.Event(), threading.Event()
+    ran: dict[str, str] = {}
+
+    def work(name: str, wait: bool = False):
+        def run():
+            if wait:
+                started.set()
+                gate.wait(5)
+            ran[name] = threading.current_thread().name
+            if name == "bad":
+                raise ValueError("bad value")
+            return name.upper()
+
+        return run
+
+    try:
+        busy = helper.submit(work("busy", wait=True))  # holds the second thread
+        assert started.wait(5)
+        queued = [helper.submit(work(name)) for name in ("a", "b", "bad")]
+        urgent = helper.submit(work("first"), first=True)
+        # waiting for "a": this thread takes it back itself, as the second thread is busy
+        assert helper.result(queued[0]) == "A"
+        assert ran["a"] == threading.current_thread().name
+        with pytest.raises(ValueError, match="bad value"):
+            helper.result(queued[2])
+        gate.set()
+        assert helper.result(busy) == "BUSY"
+        assert helper.result(urgent) == "FIRST"
+        assert helper.result(queued[1]) == "B"
+    finally:
+        gate.set()
+        helper.shutdown()
+    assert ran["busy"] == "custclean-clean"
+
+
+def test_the_helper_runs_a_task_put_first_before_the_others():
+    helper = _Helper()
+    gate = threading.Event()
+    order: list[str] = []
+    started = threading.Event()
+    try:
+        helper.submit(lambda: (started.set(), gate.wait(5)))
+        assert started.wait(5)
+        tasks = [helper.submit(lambda n=n: order.append(n)) for n in ("x", "y")]
+        first = helper.submit(lambda: order.append("first"), first=True)
+        gate.set()
+        for task in (*tasks, first):
+            task.done.wait(5)
+    finally:
+        gate.set()
+        helper.shutdown()
+    assert order == ["first", "x", "y"]
