@@ -49,6 +49,7 @@ __all__ = [
     "distinct_rows",
     "map_unique",
     "on_distinct",
+    "positions",
     "put_rows",
 ]
 
@@ -198,7 +199,7 @@ def map_unique(
         orient="row",
     )
     if rows is not None:  # one gather: to the rows with a value, and on to every row
-        where = pl.select(where.gather(_positions(rows, n))).to_series()
+        where = pl.select(where.gather(positions(rows, n))).to_series()
     joined = table.select(pl.all().gather(where))
     return Normalized(
         value=joined["__value"].alias("value"),
@@ -249,17 +250,18 @@ def distinct_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     return distinct, where
 
 
-def _positions(rows: pl.Series, n: int) -> pl.Series:
-    """Return, for each of ``n`` rows, its position in ``rows`` (sorted), or null if absent.
+def positions(rows: pl.Series, n: int) -> pl.Series:
+    """Return, for each of ``n`` rows, its position in ``rows`` (distinct), or null if absent.
 
     Gathering a subset's answers with it spreads them back over every row (null elsewhere).
 
     Example:
-        >>> _positions(pl.Series([1, 3], dtype=pl.UInt32), 4).to_list()
+        >>> positions(pl.Series([1, 3], dtype=pl.UInt32), 4).to_list()
         [None, 0, None, 1]
     """
     empty = pl.repeat(None, n, dtype=pl.UInt32, eager=True)
-    return empty.scatter(rows, pl.int_range(rows.len(), eager=True, dtype=pl.UInt32))
+    order = pl.int_range(rows.len(), eager=True, dtype=pl.UInt32)
+    return empty.scatter(rows.cast(pl.UInt32), order)
 
 
 def put_rows(base: Normalized, mask: pl.Series, part: Normalized) -> Normalized:

@@ -71,7 +71,7 @@ import phonenumbers as pn
 import polars as pl
 
 from custclean.normalize import phone_fast
-from custclean.normalize._core import BLANK, Normalized, map_unique
+from custclean.normalize._core import BLANK, Normalized, map_unique, positions
 from custclean.normalize.phone_fast import FAST_COLUMNS
 
 __all__ = ["NOT_MOBILE_TYPES", "PHONE_TYPES", "normalize_phone", "phone_region"]
@@ -615,10 +615,7 @@ def normalize_phone(
         present = raw.is_not_null()
         rows = present.arg_true()
         found = _read_cells(raw.filter(present), regions.filter(present), default, expect, parallel)
-        where = pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
-            rows, pl.int_range(rows.len(), eager=True, dtype=pl.UInt32)
-        )
-        answers = found.select(pl.all().gather(where))
+        answers = found.select(pl.all().gather(positions(rows, n)))
     return Normalized(
         value=answers["value"],
         code=answers["code"],

@@ -75,6 +75,8 @@ import phonenumbers as pn
 import polars as pl
 from phonenumbers import PhoneMetadata
 
+from custclean.normalize._core import positions
+
 __all__ = ["FAST_COLUMNS", "read_fast", "valid_fast"]
 
 #: The columns :func:`read_fast` returns, besides ``claimed``.
@@ -903,12 +905,7 @@ def read_fast(
         {"row": pl.UInt32, "code": pl.String, "message": pl.String, "ext": pl.String}
     )
     # every row once: where its answer is (if it has one), then a gather
-    at_found, at_said = (
-        pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
-            part["row"], pl.int_range(part.height, eager=True, dtype=pl.UInt32)
-        )
-        for part in (found, said)
-    )
+    at_found, at_said = (positions(part["row"], n) for part in (found, said))
     answers = pl.DataFrame(
         {
             "value": found["value"].gather(at_found),
@@ -968,10 +965,7 @@ def valid_fast(keys: pl.Series, region: pl.Series | str | None) -> pl.DataFrame:
     )
     lost = _shortened(odd).select("row", valid=pl.lit(False), region=pl.lit(None, pl.String))
     answers = pl.concat([answers, lost.cast({"row": answers.schema["row"]})])
-    where = pl.repeat(None, n, dtype=pl.UInt32, eager=True).scatter(
-        answers["row"].cast(pl.UInt32), pl.int_range(answers.height, eager=True, dtype=pl.UInt32)
-    )
-    return answers.select(pl.col("valid", "region").gather(where))
+    return answers.select(pl.col("valid", "region").gather(positions(answers["row"], n)))
 
 
 def _regions(region: pl.Series | str | None, n: int) -> pl.Series:
