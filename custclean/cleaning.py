@@ -609,15 +609,14 @@ def _chain(
         )
         changed = inferred & country_value.is_not_null()
         if changed.any():
-            sub = changed
             state = put_rows(
                 state,
-                sub,
-                normalize_state(data["state"].filter(sub), country_value.filter(sub)),
+                changed,
+                normalize_state(data["state"].filter(changed), country_value.filter(changed)),
             )
-            new_cell, new_work = phones(country_value, sub)
-            cell = put_rows(cell, sub, new_cell)
-            work = put_rows(work, sub, new_work)
+            new_cell, new_work = phones(country_value, changed)
+            cell = put_rows(cell, changed, new_cell)
+            work = put_rows(work, changed, new_work)
         notes["countries_inferred"] = int(changed.sum())
     final_country = country.value
 

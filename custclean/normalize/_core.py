@@ -174,18 +174,14 @@ def map_unique(
             cols[f"__c{i}"] = pl.repeat(ctx, n, dtype=pl.String, eager=True)
     frame = pl.DataFrame(cols)
     # Only the rows with a value are looked up; blank rows answer null. The nulls are left
-    # out first (a bitmap test), so a mostly empty column costs what its values cost; the
-    # answers are spread back over every row with one gather.
-    present = text.is_not_null()
-    rows = present.arg_true() if present.sum() < n else None
-    if rows is not None:
-        frame = frame.filter(present)
-    blank = frame["__v"].str.contains(BLANK)
-    if blank.any():
-        rows = (rows if rows is not None else pl.int_range(n, eager=True, dtype=pl.UInt32)).filter(
-            ~blank
-        )
-        frame = frame.filter(~blank)
+    # out first (a bitmap test), then the blanks, so a mostly empty column costs what its
+    # values cost; the answers are spread back over every row with one gather.
+    rows: pl.Series | None = text.is_not_null().arg_true()
+    rows = rows.filter(~text.gather(rows).str.contains(BLANK))
+    if rows.len() < n:
+        frame = frame[rows]
+    else:
+        rows = None
     distinct, where = distinct_rows(frame)
     out_names = ["__value", "__code", "__message", *extra_names]
     answers = _apply(func, list(distinct.iter_rows()), parallel)
